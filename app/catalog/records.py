@@ -1,0 +1,166 @@
+"""Turning one CSV row of either Spotify schema into a normalised song record."""
+
+import hashlib
+import json
+import unicodedata
+
+from . import parsing as p
+from .schemas import LYRICS_SCHEMA, normalise_header
+from .vocab import ACTIVITY_FLAGS, EMOTIONS, FLAG_COLUMNS
+
+_LYRICS_FEATURES = {
+    "energy": "Energy",
+    "danceability": "Danceability",
+    "valence": "Positiveness",
+    "speechiness": "Speechiness",
+    "liveness": "Liveness",
+    "acousticness": "Acousticness",
+    "instrumentalness": "Instrumentalness",
+}
+_TRACKS_FEATURES = {name: name for name in _LYRICS_FEATURES}
+_TRACKS_FEATURES["valence"] = "valence"
+
+
+class Row:
+    """Cells of one CSV row, looked up by header name whatever its case."""
+
+    __slots__ = ("_cells", "_index")
+
+    def __init__(self, index, cells):
+        self._index = index
+        self._cells = cells
+
+    def __getitem__(self, name):
+        position = self._index.get(normalise_header(name))
+        return None if position is None else self._cells[position]
+
+
+def header_index(header):
+    """Map normalised header names to their column positions."""
+    return {normalise_header(name): position for position, name in enumerate(header)}
+
+
+def normalise_key_part(text):
+    """Fold a name for matching duplicates: Unicode-normalised, case-folded, single-spaced."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def natural_key(track_id, artist, title, album):
+    """The identity a song is upserted by: the source track id, else artist + title + album."""
+    if track_id:
+        return "track:" + track_id
+    joined = "\x1f".join(normalise_key_part(part) for part in (artist, title, album))
+    return "song:" + hashlib.sha1(joined.encode("utf-8")).hexdigest()
+
+
+def record_hash(record):
+    """A digest of a record's content, so an unchanged re-import can be recognised cheaply."""
+    payload = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def parse_row(schema, row):
+    """Build a song record (a dict of Song columns) from a Row; raises ValueError with a reason."""
+    record = _parse_lyrics(row) if schema == LYRICS_SCHEMA else _parse_tracks(row)
+    if not record["title"]:
+        raise ValueError("missing title")
+    if not record["artist"]:
+        raise ValueError("missing artist")
+    record["natural_key"] = natural_key(
+        record["source_track_id"], record["artist"], record["title"], record["album"]
+    )
+    record["row_hash"] = record_hash(record)
+    return record
+
+
+def _common(artists, title, album, genres):
+    return {
+        "artists": artists,
+        "artist": ", ".join(artists) or None,
+        "title": p.clean_text(title),
+        "album": p.clean_text(album),
+        "genres": genres,
+        "genre": genres[0].lower() if genres else None,
+    }
+
+
+def _parse_lyrics(row):
+    genres = [g.lower() for g in p.split_list(row["Genre"], ",")]
+    record = _common(p.split_list(row["Artist(s)"], ","), row["song"], row["Album"], genres)
+    release_date, release_year = p.parse_release_date(row["Release Date"])
+    key, mode = p.parse_key(row["Key"])
+    emotion = p.clean_text(row["emotion"])
+    if emotion is not None:
+        emotion = emotion.lower()
+        if emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {row['emotion']!r} (expected one of {', '.join(EMOTIONS)})")
+    record.update(
+        source_track_id=None,
+        lyrics=(row["text"] or "").strip() or None,
+        emotion=emotion,
+        release_date=release_date,
+        release_year=release_year,
+        key=key,
+        mode=mode,
+        tempo=p.parse_ranged(row["Tempo"], "Tempo", 0, 400),
+        loudness=p.parse_loudness(row["Loudness (db)"]),
+        time_signature=p.parse_time_signature(row["Time signature"]),
+        explicit=p.parse_bool(row["Explicit"], "Explicit"),
+        popularity=_popularity(row["Popularity"], "Popularity"),
+        duration_s=p.parse_length(row["Length"]),
+        similar_songs=_similar_songs(row),
+    )
+    for column, header in _LYRICS_FEATURES.items():
+        record[column] = p.parse_fraction(row[header], header, percent=True)
+    for column, header in ACTIVITY_FLAGS.values():
+        record[column] = p.parse_bool(row[header], header)
+    return record
+
+
+def _parse_tracks(row):
+    genres = [g.lower() for g in p.split_list(row["track_genre"], ",")]
+    record = _common(p.split_list(row["artists"], ";"), row["track_name"], row["album_name"], genres)
+    if row["duration_ms"] is not None:
+        duration = p.parse_duration_ms(row["duration_ms"])
+    else:
+        duration = p.parse_length(row["duration_min_sec"], "duration_min_sec")
+    mode = p.parse_int(row["mode"], "mode")
+    if mode not in (None, 0, 1):
+        raise ValueError(f"mode out of range 0-1: {row['mode']!r}")
+    record.update(
+        source_track_id=p.clean_text(row["track_id"]),
+        lyrics=None,
+        emotion=None,
+        release_date=None,
+        release_year=None,
+        key=p.parse_pitch_class(row["key"]),
+        mode=mode,
+        tempo=p.parse_ranged(row["tempo"], "tempo", 0, 400),
+        loudness=p.parse_loudness(row["loudness"], "loudness"),
+        time_signature=p.parse_time_signature(row["time_signature"], "time_signature"),
+        explicit=p.parse_bool(row["explicit"], "explicit"),
+        popularity=_popularity(row["popularity"], "popularity"),
+        duration_s=duration,
+        similar_songs=[],
+    )
+    for column, header in _TRACKS_FEATURES.items():
+        record[column] = p.parse_fraction(row[header], header, percent=False)
+    for column in FLAG_COLUMNS:
+        record[column] = None  # this schema has no activity flags: unknown, not "no"
+    return record
+
+
+def _popularity(value, label):
+    number = p.parse_ranged(value, label, 0, 100)
+    return None if number is None else round(number)
+
+
+def _similar_songs(row):
+    similar = []
+    for n in (1, 2, 3):
+        artist = p.clean_text(row[f"Similar Artist {n}"])
+        title = p.clean_text(row[f"Similar Song {n}"])
+        if artist and title:
+            score = p.parse_float(row[f"Similarity Score {n}"], f"Similarity Score {n}")
+            similar.append({"artist": artist, "title": title, "score": score})
+    return similar
