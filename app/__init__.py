@@ -1,0 +1,101 @@
+"""The music recommendation web app: create_app builds it in named steps."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config, TestConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the app; `config` is a Config class, or a mapping of settings (TESTING picks TestConfig)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app, config):
+    """Apply the chosen configuration class, then any explicit overrides."""
+    if isinstance(config, type):
+        base = config
+    elif isinstance(config, Mapping) and config.get("TESTING"):
+        base = TestConfig
+    else:
+        base = Config
+    app.config.from_mapping(base.from_env(app.instance_path))
+    if isinstance(config, Mapping):
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app):
+    """Bind the database, migrations, login and CSRF protection to the app."""
+    from . import models  # noqa: F401  (models must be imported for migrations to see them)
+    from .database import configure_sqlite
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    configure_sqlite(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app):
+    """Attach one blueprint per area of the site."""
+    from .auth import bp as auth_bp
+    from .profile import bp as profile_bp
+    from .songs import bp as songs_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(songs_bp)
+    app.register_blueprint(profile_bp)
+    app.add_url_rule("/", endpoint="index", view_func=_index)
+
+
+def _index():
+    from flask import redirect, url_for
+
+    return redirect(url_for("songs.index"))
+
+
+def register_error_handlers(app):
+    """Friendly pages for common HTTP errors, CSRF failures included."""
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    """Values every template can use."""
+    from .catalog.vocab import ACTIVITY_TAGS, EMOTIONS
+
+    @app.context_processor
+    def vocabularies():
+        return {"EMOTIONS": EMOTIONS, "ACTIVITY_TAGS": ACTIVITY_TAGS}
+
+
+def register_commands(app):
+    """Add the `flask seed ...` commands."""
+    from cli import register
+
+    register(app)

@@ -1,0 +1,84 @@
+"""Songs of the catalog, normalised from either Spotify schema."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..catalog.parsing import PITCHES
+from ..extensions import db
+from .user import utcnow
+
+
+class Song(db.Model):
+    __tablename__ = "songs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The identity imports upsert by: "track:<source id>" or "song:<digest of artist+title+album>".
+    natural_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    row_hash: Mapped[str] = mapped_column(sa.String(40))
+    source_track_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+
+    title: Mapped[str] = mapped_column(sa.String(500), index=True)
+    artist: Mapped[str] = mapped_column(sa.String(500), index=True)
+    artists: Mapped[list] = mapped_column(sa.JSON, default=list)
+    album: Mapped[str | None] = mapped_column(sa.String(500))
+    lyrics: Mapped[str | None] = mapped_column(sa.Text)
+    genre: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    genres: Mapped[list] = mapped_column(sa.JSON, default=list)
+    emotion: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    release_date: Mapped[dt.date | None]
+    release_year: Mapped[int | None] = mapped_column(index=True)
+
+    key: Mapped[int | None] = mapped_column(sa.SmallInteger)  # pitch class 0 (C) .. 11 (B)
+    mode: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1 major, 0 minor
+    tempo: Mapped[float | None]
+    loudness: Mapped[float | None]  # dB
+    time_signature: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    explicit: Mapped[bool | None]
+    popularity: Mapped[int | None] = mapped_column(sa.SmallInteger, index=True)
+    duration_s: Mapped[int | None]
+
+    # Audio features, all on the 0-1 scale whatever the source file used.
+    energy: Mapped[float | None]
+    danceability: Mapped[float | None]
+    valence: Mapped[float | None]
+    speechiness: Mapped[float | None]
+    liveness: Mapped[float | None]
+    acousticness: Mapped[float | None]
+    instrumentalness: Mapped[float | None]
+
+    # Activity flags; None where the source schema has none (the tracks schema).
+    good_for_party: Mapped[bool | None]
+    good_for_work_study: Mapped[bool | None]
+    good_for_relaxation: Mapped[bool | None]
+    good_for_exercise: Mapped[bool | None]
+    good_for_running: Mapped[bool | None]
+    good_for_yoga: Mapped[bool | None]
+    good_for_driving: Mapped[bool | None]
+    good_for_social: Mapped[bool | None]
+    good_for_morning: Mapped[bool | None]
+
+    similar_songs: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{artist, title, score}]
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    @property
+    def key_name(self):
+        """The key as people write it, e.g. "D minor"."""
+        if self.key is None:
+            return None
+        mode = {1: " major", 0: " minor"}.get(self.mode, "")
+        return PITCHES[self.key] + mode
+
+    @property
+    def length(self):
+        """The length as "M:SS"."""
+        if self.duration_s is None:
+            return None
+        return f"{self.duration_s // 60}:{self.duration_s % 60:02d}"
+
+    def __repr__(self):
+        return f"<Song {self.id} {self.artist} - {self.title}>"

@@ -1,0 +1,40 @@
+"""User accounts."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+
+
+def utcnow():
+    """Timezone-aware current time in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    age: Mapped[int | None]
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    emotions: Mapped[list] = mapped_column(sa.JSON, default=list)
+    tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    def set_password(self, password):
+        """Store a salted hash of the password, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        """True when the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self):
+        return f"<User {self.username}>"

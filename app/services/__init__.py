@@ -1,0 +1,1 @@
+"""Where the web layer and the core meet the database."""

@@ -1,0 +1,54 @@
+"""Recording what users do with songs: the event log and the per-song state, in one transaction."""
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import ACTIVITY_KINDS, ActivityEvent, UserSong, utcnow
+
+
+def validate_activity(kind, value=None):
+    """Raise ValueError with a clear message for an unknown kind or a bad rating."""
+    if kind not in ACTIVITY_KINDS:
+        raise ValueError(f"unknown activity {kind!r}: expected one of {', '.join(ACTIVITY_KINDS)}")
+    if kind == "rate":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise ValueError(f"a rating must be a whole number from 1 to 5, not {value!r}")
+    elif value is not None:
+        raise ValueError(f"'{kind}' takes no value")
+
+
+def record_activity(user_id, song_id, kind, value=None, at=None):
+    """Append one event and update the user's state for the song; commits both or neither."""
+    validate_activity(kind, value)
+    at = at or utcnow()
+    try:
+        state = db.session.get(UserSong, (user_id, song_id), with_for_update=True)
+        if state is None:
+            state = UserSong.empty(user_id, song_id)
+            db.session.add(state)
+        state.apply(kind, value, at)
+        db.session.add(
+            ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return state
+
+
+def state_for(song, user=None):
+    """The given (or current) user's state for a song, or None."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.get(UserSong, (user.id, song.id))
+
+
+def event_count(user_id=None):
+    """How many events are logged, for one user or for everyone."""
+    query = sa.select(sa.func.count()).select_from(ActivityEvent)
+    if user_id is not None:
+        query = query.where(ActivityEvent.user_id == user_id)
+    return db.session.scalar(query)

@@ -1,0 +1,112 @@
+"""`flask seed ...`: import songs, create demo users, generate their activity."""
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.catalog.schemas import SchemaError
+from app.services import seeding
+from app.services.catalog import song_count
+from app.services.catalog_import import import_spotify_csv
+
+from .progress import progress_bar
+
+SHOWN_ERRORS = 50
+
+
+@click.group()
+def seed():
+    """Fill the database: songs, users, activity."""
+
+
+@seed.command("songs")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option("--limit", type=click.IntRange(min=1), help="Read at most this many rows.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1))
+@with_appcontext
+def seed_songs(path, limit, batch_size):
+    """Import songs from a Spotify CSV (PATH), or the demo catalog when PATH is left out."""
+    run_song_import(path or current_app.config["DEMO_CATALOG"], limit, batch_size)
+
+
+def run_song_import(path, limit=None, batch_size=1000):
+    """Import with a progress bar, print each bad row and a summary; raise on unusable files."""
+    if not os.path.isfile(path):
+        raise click.ClickException(f"no such file: {path}")
+    shown = 0
+
+    def report(error):
+        nonlocal shown
+        shown += 1
+        if shown <= SHOWN_ERRORS:
+            click.echo(f"{path}: {error}", err=True)
+
+    with progress_bar(os.path.getsize(path), "Importing songs", "B", True) as bar:
+        try:
+            summary = import_spotify_csv(path, limit, batch_size, on_bytes=bar.update, on_error=report)
+        except (SchemaError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if shown > SHOWN_ERRORS:
+        click.echo(f"... and {shown - SHOWN_ERRORS} more skipped rows", err=True)
+    click.echo(f"Songs ({summary.schema} schema): {summary}")
+    return summary
+
+
+@seed.command("users")
+@click.option("--count", default=50, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", "seed_value", default=0, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_users(count, seed_value):
+    """Create users user0..user{count-1} (password user0@000 ...); existing users are kept."""
+    run_user_seed(count, seed_value)
+
+
+def run_user_seed(count, seed_value):
+    with progress_bar(count, "Creating users") as bar:
+        result = seeding.seed_users(count, seed_value, on_step=bar.update)
+    click.echo(f"Users: created {result.created} · kept {result.kept}")
+
+
+@seed.command("activities")
+@click.option("--per-user", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Songs each user interacts with.")
+@click.option("--seed", "seed_value", default=0, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_activities(per_user, seed_value):
+    """Generate plays, likes, ratings, bookmarks and dislikes that follow each user's preferences."""
+    run_activity_seed(per_user, seed_value)
+
+
+def run_activity_seed(per_user, seed_value):
+    from app.extensions import db
+    from app.models import User
+
+    with progress_bar(db.session.query(User).count(), "Generating activity") as bar:
+        try:
+            result = seeding.seed_activities(per_user, seed_value, on_step=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Activity: {result.events} events for {result.created} users · "
+        f"{result.kept} users already had activity and were kept"
+    )
+
+
+@seed.command("all")
+@click.option("--songs", "songs_path", type=click.Path(dir_okay=False),
+              help="A Spotify CSV to import instead of the demo catalog.")
+@click.option("--users", "user_count", default=50, show_default=True, type=click.IntRange(min=0))
+@click.option("--per-user", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", "seed_value", default=0, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the catalog already has songs.")
+@with_appcontext
+def seed_all(songs_path, user_count, per_user, seed_value, if_empty):
+    """Run every seeding step in order: songs, users, activities."""
+    if if_empty and song_count() > 0:
+        click.echo("The catalog already has songs: nothing to seed.")
+        return
+    run_song_import(songs_path or current_app.config["DEMO_CATALOG"])
+    run_user_seed(user_count, seed_value)
+    run_activity_seed(per_user, seed_value)

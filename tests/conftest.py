@@ -1,0 +1,107 @@
+"""Shared fixtures: app, client, runner, auth (as in flaskr), and the shared sample files."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+from app.services import accounts
+
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on a fresh SQLite file, built by the real migrations."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form on a page."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="alice", password="correct-horse", next_url=None, follow=False):
+        url = "/auth/login" + (f"?next={next_url}" if next_url else "")
+        data = {"username": username, "password": password, "csrf_token": csrf_token(self._client, url)}
+        if next_url is not None:
+            data["next"] = next_url
+        return self._client.post("/auth/login", data=data, follow_redirects=follow)
+
+    def logout(self):
+        token = csrf_token(self._client, "/songs/")
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def user(app):
+    """A registered user alice / correct-horse."""
+    with app.app_context():
+        return accounts.register_user("alice", "correct-horse").id
+
+
+@pytest.fixture
+def auth(client, user):
+    return AuthActions(client)
+
+
+def shared_file(variable):
+    """Path from an environment variable: skip when unset, fail when set but missing."""
+    value = os.environ.get(variable)
+    if not value:
+        pytest.skip(f"{variable} is not set; .ci/run sets it to a file under ../shared/data")
+    path = Path(value)
+    if not path.is_file():
+        pytest.fail(f"{variable} is set to {value}, but no such file exists")
+    return path
+
+
+@pytest.fixture
+def lyrics_sample():
+    return shared_file("SPOTIFY_SAMPLE_CSV")
+
+
+@pytest.fixture
+def tracks_sample():
+    return shared_file("SPOTIFY_TRACKS_CSV")
+
+
+@pytest.fixture
+def demo_songs(app):
+    """The first 300 songs of the shipped demo catalog, imported."""
+    from app.services.catalog_import import import_spotify_csv
+
+    with app.app_context():
+        summary = import_spotify_csv(DEMO_CATALOG, limit=300)
+    assert summary.inserted > 250
+    return summary

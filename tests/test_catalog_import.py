@@ -1,0 +1,195 @@
+"""Importing Spotify CSV files: real samples, broken rows, idempotence, atomic batches."""
+
+import csv
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from app.catalog.schemas import LYRICS_HEADER
+from app.extensions import db
+from app.models import Song
+from app.services.catalog_import import import_spotify_csv
+
+
+def songs_by_title(title):
+    return db.session.scalars(sa.select(Song).where(Song.title == title)).all()
+
+
+def count_songs():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Song))
+
+
+def test_real_lyrics_sample_imports_with_parsed_values(app, lyrics_sample):
+    with app.app_context():
+        summary = import_spotify_csv(lyrics_sample)
+        assert (summary.read, summary.skipped) == (1000, 0)
+        # 105 rows repeat an artist + title + album seen before and are merged.
+        assert summary.inserted == 895 == count_songs()
+        assert summary.merged == 105
+
+        (song,) = songs_by_title("Even When the Waters Cold")
+        assert song.artist == "!!!"
+        assert song.album == "Thr!!!er"
+        assert song.duration_s == 3 * 60 + 47
+        assert song.loudness == pytest.approx(-6.85)
+        assert song.release_date == dt.date(2013, 4, 29) and song.release_year == 2013
+        assert (song.key, song.mode, song.key_name) == (2, 0, "D minor")
+        assert song.explicit is False
+        assert song.energy == pytest.approx(0.83) and song.valence == pytest.approx(0.87)
+        assert song.good_for_party is False
+        assert song.emotion == "sadness" and song.genres == ["hip hop"]
+        assert song.similar_songs[0] == {
+            "artist": "Corey Smith", "title": "If I Could Do It Again", "score": pytest.approx(0.98606, abs=1e-5)
+        }
+        assert "swim even when the water's cold" in song.lyrics
+
+        party = db.session.scalars(sa.select(Song).where(Song.good_for_party.is_(True))).all()
+        assert 0 < len(party) < 895
+        explicit = db.session.scalar(sa.select(sa.func.count()).where(Song.explicit.is_(True)))
+        assert 0 < explicit < 895
+        multi = db.session.scalars(sa.select(Song).where(Song.genre == "rock")).first()
+        assert multi.genres[0] == "rock" and len(multi.genres) > 1
+
+
+def test_second_import_adds_nothing(app, lyrics_sample):
+    with app.app_context():
+        import_spotify_csv(lyrics_sample)
+        before = count_songs()
+        again = import_spotify_csv(lyrics_sample)
+        assert (again.inserted, again.updated) == (0, 0)
+        assert again.unchanged == 895
+        assert count_songs() == before
+
+
+def test_reimport_updates_changed_rows(app, tmp_path, lyrics_sample):
+    with app.app_context():
+        import_spotify_csv(lyrics_sample)
+        with open(lyrics_sample, newline="", encoding="utf-8") as src:
+            rows = list(csv.reader(src))
+        rows[1][LYRICS_HEADER.index("Popularity")] = "99"
+        changed = tmp_path / "changed.csv"
+        with open(changed, "w", newline="", encoding="utf-8") as out:
+            csv.writer(out).writerows(rows)
+        summary = import_spotify_csv(changed)
+        assert summary.inserted == 0 and summary.updated == 1
+        (song,) = songs_by_title("Even When the Waters Cold")
+        assert song.popularity == 99
+
+
+def test_tracks_sample_imports_on_the_same_scale(app, tracks_sample):
+    with app.app_context():
+        summary = import_spotify_csv(tracks_sample)
+        assert summary.schema == "tracks"
+        assert summary.read == 500
+        assert summary.inserted + summary.merged + summary.skipped == 500
+        assert summary.inserted == count_songs() > 450
+        reasons = {e.reason for e in summary.errors}
+        assert "missing title" in reasons
+        (song,) = db.session.scalars(sa.select(Song).where(Song.source_track_id == "6KwkVtXm8OUp2XffN5k7lY"))
+        assert song.title == "No Other Name" and song.genre == "world-music"
+        assert song.duration_s == 7 * 60 + 20
+        assert song.energy == pytest.approx(0.598) and song.valence == pytest.approx(0.0466)
+        assert song.explicit is False and song.loudness == pytest.approx(-6.984)
+        assert (song.key, song.mode, song.time_signature) == (7, 1, 4)
+        assert song.good_for_party is None  # the schema has no flags: unknown, not "no"
+        # Features share the 0-1 scale of the lyrics schema.
+        top = db.session.scalar(sa.select(sa.func.max(Song.energy)))
+        assert 0.5 < top <= 1.0
+        again = import_spotify_csv(tracks_sample)
+        assert again.inserted == 0 and again.updated == 0
+
+
+def write_csv(path, rows, header=LYRICS_HEADER):
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def good_row(title, artist="Test Artist", **changes):
+    row = dict.fromkeys(LYRICS_HEADER, "")
+    row.update({
+        "Artist(s)": artist, "song": title, "text": "la la la", "Length": "03:00", "emotion": "joy",
+        "Genre": "pop", "Album": "Tests", "Release Date": "1st May 2020", "Key": "C Maj", "Tempo": "120",
+        "Loudness (db)": "-5db", "Time signature": "4/4", "Explicit": "No", "Popularity": "50",
+        "Energy": "50", "Danceability": "50", "Positiveness": "50", "Speechiness": "5", "Liveness": "10",
+        "Acousticness": "20", "Instrumentalness": "0",
+    })
+    for header in LYRICS_HEADER:
+        if header.startswith("Good for"):
+            row[header] = "0"
+    row.update(changes)
+    return [row[h] for h in LYRICS_HEADER]
+
+
+def test_broken_rows_are_reported_with_line_numbers_and_skipped(app, tmp_path):
+    rows = [
+        good_row("Fine One"),                                # line 2
+        good_row("Bad Energy", Energy="lots"),               # line 3
+        good_row(""),                                        # line 4
+        good_row("Short")[:10],                              # line 5
+        good_row("Multi\nLine Title Is Fine"),               # lines 6-7
+        good_row("Bad Date", **{"Release Date": "31st February 2020"}),  # line 8
+        good_row("Fine Two"),                                # line 9
+    ]
+    path = write_csv(tmp_path / "broken.csv", rows)
+    with open(path, "ab") as out:                            # line 10: not UTF-8
+        out.write(b"Bad\xff\xfeBytes," + b",".join([b"x"] * (len(LYRICS_HEADER) - 1)) + b"\n")
+    with app.app_context():
+        summary = import_spotify_csv(path)
+        reported = {e.line: e.reason for e in summary.errors}
+        assert set(reported) == {3, 4, 5, 8, 10}
+        assert reported[3] == "bad number in Energy: 'lots'"
+        assert reported[4] == "missing title"
+        assert reported[5].startswith("wrong column count: 10 instead of")
+        assert reported[8].startswith("bad date")
+        assert "undecodable" in reported[10]
+        assert (summary.read, summary.inserted, summary.skipped) == (8, 3, 5)
+        titles = set(db.session.scalars(sa.select(Song.title)))
+        assert titles == {"Fine One", "Fine Two", "Multi Line Title Is Fine"}
+
+
+def test_database_rejection_rolls_back_only_that_row(app, tmp_path):
+    path = write_csv(tmp_path / "songs.csv", [good_row(f"Song {i}") for i in range(5)])
+    with app.app_context():
+        # A trigger stands in for any constraint the database enforces beyond the parser.
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER no_song_3 BEFORE INSERT ON songs WHEN NEW.title = 'Song 3' "
+                "BEGIN SELECT RAISE(ABORT, 'song 3 is refused'); END"
+            )
+        summary = import_spotify_csv(path, batch_size=10)
+        assert summary.inserted == 4 and summary.skipped == 1
+        assert summary.errors[0].line == 5 and "song 3 is refused" in summary.errors[0].reason
+        assert count_songs() == 4
+        assert all(song.title != "Song 3" for song in db.session.scalars(sa.select(Song)))
+
+
+def test_batches_commit_separately_and_limit_stops_reading(app, tmp_path):
+    path = write_csv(tmp_path / "songs.csv", [good_row(f"Song {i}") for i in range(25)])
+    with app.app_context():
+        summary = import_spotify_csv(path, limit=12, batch_size=5)
+        assert (summary.read, summary.inserted) == (12, 12)
+        assert count_songs() == 12
+
+
+def test_unknown_header_is_a_clear_error(app, tmp_path):
+    path = write_csv(tmp_path / "other.csv", [["a", "b"]], header=["name", "email"])
+    with app.app_context(), pytest.raises(ValueError, match="unrecognised CSV header"):
+        import_spotify_csv(path)
+
+
+def test_seed_songs_command_prints_errors_and_summary(runner, tmp_path):
+    path = write_csv(tmp_path / "songs.csv", [good_row("One"), good_row("Two", Tempo="fast")])
+    result = runner.invoke(args=["seed", "songs", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "line 3: bad number in Tempo: 'fast'" in result.output
+    assert "read 2 · inserted 1 · updated 0 · unchanged 0 · merged duplicates 0 · skipped 1" in result.output
+
+
+def test_seed_songs_command_fails_clearly_on_a_missing_file(runner, tmp_path):
+    result = runner.invoke(args=["seed", "songs", str(tmp_path / "nope.csv")])
+    assert result.exit_code != 0
+    assert "no such file" in result.output

@@ -1,0 +1,90 @@
+"""Configuration from the environment, SQLite settings, and migrations matching the models."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from app import create_app
+from app.config import Config, database_url, secret_key
+from app.extensions import db
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = secret_key(tmp_path)
+    assert len(first) >= 64 and first == secret_key(tmp_path)
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert secret_key(tmp_path / "other") != first
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert secret_key(tmp_path) == "from-the-environment"
+
+
+def test_database_url_defaults_to_instance_sqlite(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_url(tmp_path) == f"sqlite:///{tmp_path}/music.db"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/music")
+    assert database_url(tmp_path) == "postgresql://u:p@db/music"
+
+
+def test_environment_reaches_the_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("QDRANT_URL", "http://qdrant:6333")
+    monkeypatch.setenv("VECTORS_PATH", str(tmp_path / "vec"))
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    app = create_app(Config)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.db"
+    assert app.config["QDRANT_URL"] == "http://qdrant:6333"
+    assert app.config["VECTORS_PATH"] == str(tmp_path / "vec")
+    assert app.config["SECRET_KEY"] == "k" * 40 and not app.config.get("TESTING")
+
+
+def test_test_config_ignores_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://never/used")
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app):
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_concurrent_writers_wait_instead_of_failing(app):
+    from app.services.accounts import register_user
+
+    errors = []
+
+    def register(n):
+        try:
+            with app.app_context():
+                for i in range(5):
+                    register_user(f"t{n}x{i}", "password-123")
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM users")) == 20
+
+
+def test_migrations_match_the_models(app):
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
+def test_public_pages_render(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b'name="csrf_token"' in response.data
