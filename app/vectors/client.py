@@ -1,0 +1,256 @@
+"""The vector store on qdrant-client: a Qdrant server (url) or the client's local mode (location)."""
+
+import threading
+from contextlib import contextmanager, nullcontext
+
+from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ApiException
+
+from .base import DENSE, SPARSE, Hit, VectorStore, VectorStoreError, VectorStoreLocked
+from .filters import (HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M, check_name, conditions, floats,
+                      full_scan_threshold_kb, id_list, index_schemas, sparse_parts)
+
+SCHEMAS = {
+    "keyword": models.PayloadSchemaType.KEYWORD,
+    "bool": models.PayloadSchemaType.BOOL,
+    "integer": models.PayloadSchemaType.INTEGER,
+    "float": models.PayloadSchemaType.FLOAT,
+}
+UPSERT_BATCH = 500  # points per request: keeps server request bodies a few MB
+SCROLL_PAGE = 1000
+TIMEOUT_S = 10
+# Local mode raises ValueError (bad input, missing collection) and RuntimeError (closed, locked);
+# the server path raises ApiException subclasses (UnexpectedResponse, ResponseHandlingException
+# wrapping connection errors and timeouts).
+BACKEND_ERRORS = (ApiException, ValueError, RuntimeError, OSError)
+
+
+def _condition(field, op, value):
+    if op == "eq":
+        return models.FieldCondition(key=field, match=models.MatchValue(value=value))
+    if op == "any":
+        return models.FieldCondition(key=field, match=models.MatchAny(any=value))
+    if op == "either":
+        return models.Filter(should=[
+            models.FieldCondition(key=field, match=models.MatchValue(value=v)) for v in value
+        ])
+    return models.FieldCondition(key=field, range=models.Range(gte=value.gte, lte=value.lte))
+
+
+def _filter(must=None, exclude_ids=()):
+    must_conditions = [_condition(*c) for c in conditions(must)]
+    excluded = id_list(exclude_ids)
+    if not must_conditions and not excluded:
+        return None
+    must_not = [models.HasIdCondition(has_id=excluded)] if excluded else None
+    return models.Filter(must=must_conditions or None, must_not=must_not)
+
+
+class ClientVectorStore(VectorStore):
+    """Collections in a Qdrant server (url), or in qdrant-client's local mode (":memory:" or a folder)."""
+
+    def __init__(self, url=None, api_key=None, location=None):
+        if not url and not location:
+            raise ValueError("ClientVectorStore needs a url or a location")
+        self.url, self.api_key, self.location = url, api_key, (None if url else location)
+        self.backend = "qdrant-server" if url else "qdrant-local"
+        self._client = None
+        # Local mode is plain Python over shared dicts (and SQLite for a folder): one call at a
+        # time. The server serialises its own writes, so remote calls run concurrently.
+        self._lock = threading.RLock()
+        self._call_lock = nullcontext() if url else self._lock
+
+    @property
+    def where(self):
+        """The server URL or local folder, for messages."""
+        return self.url or self.location
+
+    def _connect(self):
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
+
+    def _new_client(self):
+        if self.url:
+            # check_compatibility would make a request (and log a warning) at construction
+            return QdrantClient(url=self.url, api_key=self.api_key, timeout=TIMEOUT_S,
+                                check_compatibility=False)
+        if self.location == ":memory:":
+            return QdrantClient(location=":memory:")
+        try:
+            # threads of one gunicorn worker share this client; _lock serialises them
+            return QdrantClient(path=str(self.location), force_disable_check_same_thread=True)
+        except BACKEND_ERRORS as exc:
+            if "already accessed by another instance" in str(exc):
+                raise VectorStoreLocked(
+                    f"The vector store at {self.location} is in use by another process, most likely "
+                    "the running server (make run / gunicorn). Stop it and rerun this command, or "
+                    "set QDRANT_URL to use a Qdrant server that several processes can share."
+                ) from exc
+            raise VectorStoreError(f"vector store: cannot open {self.location}: {exc}") from exc
+
+    @contextmanager
+    def _call(self, doing, name=None):
+        """The client, with backend failures turned into VectorStoreError."""
+        client = self._connect()
+        target = f" {name!r}" if name else ""
+        try:
+            with self._call_lock:
+                yield client
+        except VectorStoreError:
+            raise
+        except BACKEND_ERRORS as exc:
+            raise VectorStoreError(f"vector store ({self.where}): {doing}{target} failed: {exc}") from exc
+
+    def _search_params(self):
+        # Local mode searches exactly and warns about search_params; the server uses its HNSW.
+        return models.SearchParams(hnsw_ef=HNSW_EF) if self.url else None
+
+    # -- the interface ----------------------------------------------------------------------
+
+    def ensure_collection(self, name, dim, indexed_fields=None, sparse=False):
+        """Create the collection when missing. indexed_fields: {field: "keyword"|"bool"|"integer"|"float"}."""
+        check_name(name)
+        schemas = index_schemas(indexed_fields, SCHEMAS)
+        with self._call("creating", name) as client:
+            if not client.collection_exists(name):
+                client.create_collection(
+                    name,
+                    vectors_config={
+                        DENSE: models.VectorParams(size=int(dim), distance=models.Distance.COSINE),
+                    },
+                    sparse_vectors_config={SPARSE: models.SparseVectorParams()} if sparse else None,
+                    hnsw_config=models.HnswConfigDiff(
+                        m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT,
+                        full_scan_threshold=full_scan_threshold_kb(dim),
+                    ),
+                )
+            info = client.get_collection(name)
+            dense = (info.config.params.vectors or {}).get(DENSE)
+            has_sparse = SPARSE in (info.config.params.sparse_vectors or {})
+            if dense is None or dense.size != int(dim) or (sparse and not has_sparse):
+                raise VectorStoreError(
+                    f"vector store ({self.where}): collection {name!r} exists with another configuration "
+                    f"(wants dim={dim}, sparse={sparse}): drop it and rebuild, or use another name"
+                )
+            if self.url:  # local mode has no payload indexes (and warns when asked for one)
+                for field, schema in schemas.items():
+                    if field not in (info.payload_schema or {}):
+                        client.create_payload_index(name, field, schema, wait=True)
+
+    def upsert(self, name, points):
+        """Insert or replace points (an iterable of Point); acknowledged by the server before returning."""
+        batch = []
+        for point in points:
+            vector = {DENSE: floats(point.vector)}
+            if point.sparse is not None:
+                indices, values = sparse_parts(point.sparse)
+                vector[SPARSE] = models.SparseVector(indices=indices, values=values)
+            batch.append(models.PointStruct(id=int(point.id), vector=vector, payload=dict(point.payload)))
+            if len(batch) >= UPSERT_BATCH:
+                self._write(name, batch)
+                batch = []
+        if batch:
+            self._write(name, batch)
+
+    def _write(self, name, batch):
+        with self._call("writing to", name) as client:
+            client.upsert(name, points=batch, wait=True)
+
+    def delete(self, name, ids):
+        """Remove points by id; unknown ids are ignored."""
+        ids = id_list(ids)
+        with self._call("deleting from", name) as client:
+            if ids:
+                client.delete(name, points_selector=models.PointIdsList(points=ids), wait=True)
+
+    def retrieve(self, name, ids):
+        """Dense vectors of the points that exist: {id: list of floats}."""
+        ids = id_list(ids)
+        with self._call("reading", name) as client:
+            records = client.retrieve(name, ids, with_payload=False, with_vectors=[DENSE]) if ids else []
+        return {int(r.id): list(r.vector[DENSE]) for r in records}
+
+    def _query(self, name, query, using, k, must, exclude_ids):
+        query_filter = _filter(must, exclude_ids)
+        with self._call("searching", name) as client:
+            response = client.query_points(
+                name, query=query, using=using, query_filter=query_filter, limit=int(k),
+                with_payload=True, search_params=self._search_params() if using == DENSE else None,
+            )
+        return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {}))
+                for p in response.points]
+
+    def search(self, name, vector, k=10, must=None, exclude_ids=()):
+        """The k points nearest to a dense vector, best first (list of Hit)."""
+        return self._query(name, floats(vector), DENSE, k, must, exclude_ids)
+
+    def search_sparse(self, name, sparse, k=10, must=None, exclude_ids=()):
+        """The k points with the highest dot product with a sparse vector {index: value}."""
+        indices, values = sparse_parts(sparse)
+        query = models.SparseVector(indices=indices, values=values)
+        return self._query(name, query, SPARSE, k, must, exclude_ids)
+
+    def recommend(self, name, positive, negative=(), k=10, must=None, exclude_ids=()):
+        """Points like the positive example ids and unlike the negative ones; examples are never returned."""
+        positive, negative = id_list(positive), id_list(negative)
+        # The server rejects unknown example ids; skip them (songs deleted since), as Edge does.
+        with self._call("reading", name) as client:
+            known = {int(r.id) for r in client.retrieve(name, positive + negative, with_payload=False)} \
+                if positive else set()
+        positive = [i for i in positive if i in known]
+        if not positive:
+            return []
+        query = models.RecommendQuery(recommend=models.RecommendInput(
+            positive=positive, negative=[i for i in negative if i in known],
+            strategy=models.RecommendStrategy.BEST_SCORE,  # Edge has no average strategy
+        ))
+        # Qdrant leaves the example ids out by itself; negatives that were unknown cost nothing.
+        return self._query(name, query, DENSE, k, must, exclude_ids)
+
+    def count(self, name, must=None):
+        """How many points match (exactly)."""
+        with self._call("counting", name) as client:
+            return int(client.count(name, count_filter=_filter(must), exact=True).count)
+
+    def ids(self, name):
+        """Every point id in the collection, as a set."""
+        found, offset = set(), None
+        with self._call("listing", name) as client:
+            while True:
+                records, offset = client.scroll(
+                    name, offset=offset, limit=SCROLL_PAGE, with_payload=False, with_vectors=False,
+                )
+                found.update(int(r.id) for r in records)
+                if offset is None:
+                    return found
+
+    def optimize(self, name):
+        """Nothing to do: the server optimizes in the background, and local mode has no index."""
+        with self._call("optimizing", name) as client:
+            if not client.collection_exists(name):
+                raise VectorStoreError(f"vector store ({self.where}): no collection {name!r}")
+
+    def drop_collection(self, name):
+        """Delete the collection and its points, if it exists."""
+        check_name(name)
+        with self._call("dropping", name) as client:
+            client.delete_collection(name)
+
+    def collections(self):
+        """Names of the existing collections."""
+        with self._call("listing collections") as client:
+            return sorted(c.name for c in client.get_collections().collections)
+
+    def close(self):
+        """Close the client (releasing a local folder); the next call reconnects."""
+        if self.location == ":memory:":
+            return  # nothing to release, and closing would forget every point
+        with self._lock:
+            client, self._client = self._client, None
+            if client is not None:
+                try:
+                    client.close()
+                except BACKEND_ERRORS as exc:
+                    raise VectorStoreError(f"vector store ({self.where}): closing failed: {exc}") from exc

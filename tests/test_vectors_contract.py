@@ -1,0 +1,423 @@
+"""One contract for every vector store backend: Qdrant Edge and qdrant-client (local mode)."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.vectors import (DENSE, SPARSE, Point, Range, VectorStoreError, VectorStoreLocked,
+                         create_vector_store)
+from app.vectors.client import ClientVectorStore
+from app.vectors.edge import EdgeVectorStore
+
+ROOT = Path(__file__).resolve().parent.parent
+DIM = 8
+SONGS = "songs"
+FIELDS = {"genre": "keyword", "genres": "keyword", "explicit": "bool", "popularity": "integer"}
+
+
+def unit(*components):
+    """A DIM-d unit vector from its leading components."""
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(components)] = components
+    return v / np.linalg.norm(v)
+
+
+def axis(i):
+    return unit(*([0.0] * i + [1.0]))
+
+
+@pytest.fixture(params=["edge", "client"])
+def store(request, tmp_path):
+    """A fresh store of each backend: Edge in tmp_path, qdrant-client in memory."""
+    if request.param == "edge":
+        s = create_vector_store(vectors_path=str(tmp_path / "vectors"))
+    else:
+        s = create_vector_store(qdrant_location=":memory:")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def songs(store):
+    """The store with a small songs collection: 40 random songs with known payloads."""
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((40, DIM)).astype(np.float32)
+    points = [
+        Point(
+            id=i + 1,
+            vector=vectors[i],
+            payload={
+                "song_id": i + 1,
+                "genre": ["pop", "rock", "jazz"][i % 3],
+                "genres": [["pop", "dance"], ["rock"], ["jazz", "blues"]][i % 3],
+                "explicit": i % 4 == 0,
+                "popularity": i * 2,
+            },
+        )
+        for i in range(40)
+    ]
+    store.ensure_collection(SONGS, DIM, FIELDS)
+    store.upsert(SONGS, points)
+    return store, {p.id: p for p in points}
+
+
+def brute_force(points, query, keep=lambda p: True):
+    """Ids by cosine similarity to query, best first, and their similarities."""
+    q = np.asarray(query, dtype=np.float64) / np.linalg.norm(query)
+    scored = []
+    for p in points.values():
+        if keep(p):
+            v = np.asarray(p.vector, dtype=np.float64)
+            scored.append((float(v @ q / np.linalg.norm(v)), p.id))
+    scored.sort(reverse=True)
+    return [i for _, i in scored], [s for s, _ in scored]
+
+
+def test_ensure_collection_is_idempotent(store):
+    store.ensure_collection(SONGS, DIM, FIELDS)
+    store.upsert(SONGS, [Point(1, axis(0), {"genre": "pop"})])
+    store.ensure_collection(SONGS, DIM, FIELDS)
+    store.ensure_collection(SONGS, DIM, {**FIELDS, "emotion": "keyword"})
+    assert store.collections() == [SONGS]
+    assert store.count(SONGS) == 1
+
+
+def test_ensure_collection_rejects_another_dimension(store):
+    store.ensure_collection(SONGS, DIM)
+    with pytest.raises(VectorStoreError, match="dim"):
+        store.ensure_collection(SONGS, DIM * 2)
+
+
+def test_upsert_count_retrieve_round_trip(store):
+    store.ensure_collection(SONGS, DIM)
+    store.upsert(SONGS, [Point(1, [3.0, 4.0] + [0.0] * (DIM - 2), {"a": 1}), Point(2, list(axis(2)))])
+    assert store.count(SONGS) == 2
+    vectors = store.retrieve(SONGS, [1, 2, 999])
+    assert set(vectors) == {1, 2}  # unknown ids are left out
+    # cosine collections store unit vectors
+    assert np.allclose(vectors[1], unit(3.0, 4.0), atol=1e-6)
+    assert np.allclose(vectors[2], axis(2), atol=1e-6)
+    assert store.retrieve(SONGS, []) == {}
+
+
+def test_search_returns_nearest_first_with_cosine_scores(songs):
+    store, points = songs
+    query = np.arange(1, DIM + 1, dtype=np.float32)
+    hits = store.search(SONGS, query, k=5)
+    expected_ids, expected_scores = brute_force(points, query)
+    assert [h.id for h in hits] == expected_ids[:5]
+    assert [h.score for h in hits] == pytest.approx(expected_scores[:5], abs=1e-5)
+    assert hits[0].payload == points[hits[0].id].payload
+
+
+@pytest.mark.parametrize("must, keep", [
+    ({"genre": "rock"}, lambda p: p.payload["genre"] == "rock"),
+    ({"genre": ["rock", "jazz"]}, lambda p: p.payload["genre"] in ("rock", "jazz")),
+    ({"genres": "blues"}, lambda p: "blues" in p.payload["genres"]),
+    ({"explicit": True}, lambda p: p.payload["explicit"] is True),
+    ({"explicit": False}, lambda p: p.payload["explicit"] is False),
+    ({"explicit": [True]}, lambda p: p.payload["explicit"] is True),
+    ({"popularity": 10}, lambda p: p.payload["popularity"] == 10),
+    ({"popularity": Range(gte=20, lte=40)}, lambda p: 20 <= p.payload["popularity"] <= 40),
+    ({"popularity": Range(lte=9)}, lambda p: p.payload["popularity"] <= 9),
+    ({"genre": "pop", "explicit": True, "popularity": Range(gte=10)},
+     lambda p: p.payload["genre"] == "pop" and p.payload["explicit"] and p.payload["popularity"] >= 10),
+    ({"genre": []}, lambda p: False),
+], ids=["keyword", "any-of", "in-list-field", "bool-true", "bool-false", "bool-list", "int", "range",
+        "range-open", "combined", "empty-list"])
+def test_must_filters(songs, must, keep):
+    store, points = songs
+    query = axis(1)
+    expected_ids, _ = brute_force(points, query, keep)
+    assert store.count(SONGS, must=must) == len(expected_ids)
+    assert [h.id for h in store.search(SONGS, query, k=40, must=must)] == expected_ids
+
+
+def test_excluded_ids_are_never_returned(songs):
+    store, points = songs
+    query = axis(0)
+    nearest, _ = brute_force(points, query)
+    excluded = set(nearest[:5])
+    hits = store.search(SONGS, query, k=10, exclude_ids=excluded)
+    assert [h.id for h in hits] == nearest[5:15]
+    hits = store.search(SONGS, query, k=10, must={"genre": "pop"}, exclude_ids=excluded)
+    assert hits and not excluded & {h.id for h in hits}
+
+
+def test_recommend_positives_only(songs):
+    store, points = songs
+    liked = 3
+    hits = store.recommend(SONGS, [liked], k=5)
+    expected, _ = brute_force(points, points[liked].vector, lambda p: p.id != liked)
+    assert [h.id for h in hits] == expected[:5]
+    assert liked not in {h.id for h in store.recommend(SONGS, [liked], k=40)}
+
+
+def test_recommend_negative_pulls_results_away(store):
+    store.ensure_collection(SONGS, DIM)
+    store.upsert(SONGS, [
+        Point(1, axis(0), {"genre": "pop"}),  # the liked example
+        Point(2, axis(1), {"genre": "pop"}),  # the disliked example
+        Point(3, unit(1.0, 1.1), {"genre": "pop"}),  # nearest the liked one, nearer still to the disliked
+        Point(4, unit(1.0, 0.0, 1.5), {"genre": "rock"}),  # less like the liked one, unlike the disliked
+        Point(5, axis(3), {"genre": "pop"}),
+    ])
+    without = store.recommend(SONGS, [1], k=3)
+    assert [h.id for h in without][:2] == [3, 4]
+    with_negative = store.recommend(SONGS, [1], [2], k=3)
+    # 3 drops below even 5, which is nothing like either example
+    assert [h.id for h in with_negative] == [4, 5, 3]
+    assert not {1, 2} & {h.id for h in with_negative}
+    # filters and exclusions apply to recommendations too
+    assert [h.id for h in store.recommend(SONGS, [1], [2], k=3, exclude_ids=[4])] == [5, 3]
+    assert [h.id for h in store.recommend(SONGS, [1], [2], k=3, must={"genre": "rock"})] == [4]
+    assert store.recommend(SONGS, [999], k=3) == []  # unknown examples: nothing to be like
+
+
+def test_sparse_search_ranks_by_dot_product(store):
+    store.ensure_collection("users", DIM, {"tags": "keyword"}, sparse=True)
+    store.upsert("users", [
+        Point(1, axis(0), {"tags": ["a"]}, sparse={1: 1.0, 2: 2.0}),
+        Point(2, axis(1), {"tags": ["b"]}, sparse={2: 1.0, 3: 5.0}),
+        Point(3, axis(2), {"tags": ["a"]}, sparse={7: 1.0}),
+        Point(4, axis(3), {"tags": ["a"]}, sparse={3: 0.5}),
+    ])
+    hits = store.search_sparse("users", {2: 1.0, 3: 1.0}, k=3)
+    assert [h.id for h in hits] == [2, 1, 4]
+    assert [h.score for h in hits] == pytest.approx([6.0, 2.0, 0.5])
+    assert [h.id for h in store.search_sparse("users", {2: 1.0, 3: 1.0}, must={"tags": "a"})] == [1, 4]
+    assert [h.id for h in store.search_sparse("users", {2: 1.0, 3: 1.0}, exclude_ids=[2])] == [1, 4]
+    assert store.search("users", axis(1), k=1)[0].id == 2  # the dense vector lives alongside
+
+
+def test_delete_hides_points_everywhere(songs):
+    store, points = songs
+    gone = store.search(SONGS, axis(0), k=1)[0].id
+    store.delete(SONGS, [gone, 12345])
+    assert store.count(SONGS) == 39
+    assert gone not in store.ids(SONGS)
+    assert gone not in {h.id for h in store.search(SONGS, axis(0), k=40)}
+    assert store.retrieve(SONGS, [gone]) == {}
+    store.delete(SONGS, [])
+    assert store.count(SONGS) == 39
+
+
+def test_upsert_replaces_an_existing_point(store):
+    store.ensure_collection(SONGS, DIM, FIELDS)
+    store.upsert(SONGS, [Point(1, axis(0), {"genre": "pop", "popularity": 1})])
+    store.upsert(SONGS, [Point(1, axis(1), {"genre": "rock"})])
+    assert store.count(SONGS) == 1
+    assert np.allclose(store.retrieve(SONGS, [1])[1], axis(1), atol=1e-6)
+    hit = store.search(SONGS, axis(1), k=1)[0]
+    assert hit.payload == {"genre": "rock"}  # replaced, not merged
+    assert store.count(SONGS, must={"genre": "pop"}) == 0
+
+
+def test_close_then_use_again_keeps_the_points(songs):
+    store, points = songs
+    store.close()
+    assert store.count(SONGS) == len(points)  # reopened lazily
+    assert store.search(SONGS, points[5].vector, k=1)[0].id == 5
+    store.close()
+    store.close()  # twice is fine
+
+
+def test_ids_pages_through_large_collections(store):
+    store.ensure_collection(SONGS, DIM)
+    rng = np.random.default_rng(1)
+    ids = set(range(10, 1510))
+    store.upsert(SONGS, (Point(i, rng.standard_normal(DIM)) for i in ids))  # a generator is fine
+    assert store.ids(SONGS) == ids
+    assert store.count(SONGS) == 1500
+
+
+def test_drop_collection_and_collections(store):
+    assert store.collections() == []
+    store.ensure_collection(SONGS, DIM)
+    store.ensure_collection("users", DIM, sparse=True)
+    assert store.collections() == ["songs", "users"]
+    store.drop_collection(SONGS)
+    store.drop_collection("missing")  # no error
+    assert store.collections() == ["users"]
+    with pytest.raises(VectorStoreError):
+        store.count(SONGS)
+    store.ensure_collection(SONGS, DIM)
+    assert store.count(SONGS) == 0
+
+
+def test_backend_failures_become_vector_store_errors(store):
+    store.ensure_collection(SONGS, DIM)
+    with pytest.raises(VectorStoreError):
+        store.upsert(SONGS, [Point(1, [1.0, 0.0, 0.0])])
+    with pytest.raises(VectorStoreError):
+        store.search(SONGS, [1.0, 0.0, 0.0])
+    with pytest.raises(VectorStoreError):
+        store.search("missing", axis(0))
+    with pytest.raises(VectorStoreError):
+        store.search_sparse(SONGS, {1: 1.0})  # created without a sparse vector
+    with pytest.raises(VectorStoreError, match="invalid collection name"):
+        store.ensure_collection("../escape", DIM)
+    with pytest.raises(ValueError, match="unknown payload index kinds"):
+        store.ensure_collection(SONGS, DIM, {"genre": "text"})  # a caller's bug, not a store failure
+
+
+def test_concurrent_threads_share_one_store(store):
+    store.ensure_collection(SONGS, DIM, FIELDS)
+    errors = []
+
+    def work(start):
+        try:
+            rng = np.random.default_rng(start)
+            for i in range(start, start + 100, 10):
+                batch = [Point(j, rng.standard_normal(DIM), {"genre": "pop"}) for j in range(i, i + 10)]
+                store.upsert(SONGS, batch)
+                assert len(store.search(SONGS, rng.standard_normal(DIM), k=5, must={"genre": "pop"})) == 5
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n * 1000 + 1,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.count(SONGS) == 400
+
+
+# -- backend specifics ----------------------------------------------------------------------
+
+
+def test_edge_reopens_with_points_config_and_indexes(tmp_path):
+    path = tmp_path / "vectors"
+    first = EdgeVectorStore(path)
+    first.ensure_collection("users", DIM, {"tags": "keyword"}, sparse=True)
+    first.upsert("users", [
+        Point(1, axis(0), {"tags": ["a"]}, sparse={3: 1.0}),
+        Point(2, axis(1), {"tags": ["b"]}),
+    ])
+    first.close()
+    assert first.count("users") == 2  # a closed store reopens lazily
+    first.close()
+
+    second = EdgeVectorStore(path)
+    try:
+        assert second.collections() == ["users"]
+        assert second.ids("users") == {1, 2}
+        assert [h.id for h in second.search_sparse("users", {3: 2.0})] == [1]
+        assert [h.id for h in second.search("users", axis(1), must={"tags": "b"})] == [2]
+        second.ensure_collection("users", DIM, {"tags": "keyword"}, sparse=True)
+        with pytest.raises(VectorStoreError, match="dim"):
+            second.ensure_collection("users", DIM + 1)
+    finally:
+        second.close()
+
+
+def _run_python(code):
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_edge_second_process_gets_a_helpful_locked_error(tmp_path):
+    path = tmp_path / "vectors"
+    holder = EdgeVectorStore(path)
+    holder.ensure_collection(SONGS, DIM)
+    holder.upsert(SONGS, [Point(1, axis(0))])
+    try:
+        result = _run_python(f"""
+            from app.vectors import VectorStoreLocked, create_vector_store
+            store = create_vector_store(vectors_path={str(path)!r})
+            try:
+                store.count("songs")
+            except VectorStoreLocked as exc:
+                print("LOCKED", exc)
+            else:
+                print("OPENED")
+            """)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("LOCKED"), result.stdout + result.stderr
+        message = result.stdout
+        assert str(path / SONGS) in message
+        assert "in use by another process" in message and "QDRANT_URL" in message
+        assert holder.count(SONGS) == 1  # the holder is unaffected
+    finally:
+        holder.close()
+    # once the holder lets go, another process opens it
+    result = _run_python(f"""
+        from app.vectors import create_vector_store
+        print(create_vector_store(vectors_path={str(path)!r}).count("songs"))
+        """)
+    assert result.stdout.strip() == "1", result.stderr
+
+
+def test_edge_drop_refuses_a_shard_another_process_holds(tmp_path):
+    path = tmp_path / "vectors"
+    holder = EdgeVectorStore(path)
+    holder.ensure_collection(SONGS, DIM)
+    holder.close()
+    holder_code = textwrap.dedent(f"""
+        import sys
+        from app.vectors import create_vector_store
+        store = create_vector_store(vectors_path={str(path)!r})
+        store.count("songs")
+        print("ready", flush=True)
+        sys.stdin.read()  # hold the shard until the test closes our stdin
+        """)
+    with subprocess.Popen([sys.executable, "-c", holder_code], cwd=ROOT, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            dropper = EdgeVectorStore(path)
+            with pytest.raises(VectorStoreLocked):
+                dropper.drop_collection(SONGS)
+            assert dropper.collections() == [SONGS]
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+
+
+def test_client_local_folder_locked_by_another_process(tmp_path):
+    folder = tmp_path / "qdrant"
+    holder = ClientVectorStore(location=str(folder))
+    holder.ensure_collection(SONGS, DIM)
+    try:
+        result = _run_python(f"""
+            from app.vectors import VectorStoreLocked, create_vector_store
+            try:
+                create_vector_store(qdrant_location={str(folder)!r}).collections()
+            except VectorStoreLocked as exc:
+                print("LOCKED", exc)
+            """)
+        assert result.stdout.startswith("LOCKED"), result.stdout + result.stderr
+        assert str(folder) in result.stdout and "QDRANT_URL" in result.stdout
+    finally:
+        holder.close()
+    reopened = ClientVectorStore(location=str(folder))
+    assert reopened.collections() == [SONGS]  # closing released the folder, the data stayed
+    reopened.close()
+
+
+def test_unreachable_server_is_a_vector_store_error():
+    store = create_vector_store(qdrant_url="http://127.0.0.1:1")  # nothing listens on port 1
+    assert store.backend == "qdrant-server"
+    with pytest.raises(VectorStoreError, match="127.0.0.1:1"):
+        store.collections()
+    with pytest.raises(VectorStoreError):
+        store.search(SONGS, axis(0))
+
+
+def test_create_vector_store_picks_the_backend(tmp_path):
+    assert isinstance(create_vector_store(vectors_path=str(tmp_path)), EdgeVectorStore)
+    assert create_vector_store(qdrant_location=":memory:").backend == "qdrant-local"
+    server = create_vector_store(
+        qdrant_url="http://q:6333", qdrant_location=":memory:", vectors_path=str(tmp_path)
+    )
+    assert server.backend == "qdrant-server"
+    with pytest.raises(ValueError):
+        create_vector_store()
+    assert (DENSE, SPARSE) == ("dense", "sparse")
