@@ -27,8 +27,10 @@ install-dev: $(VENV)/.installed-dev
 db: install
 	$(BIN)/flask db upgrade
 
+# Seeds an empty database; otherwise only brings the vector index in line with SQL.
 seed: db
 	$(BIN)/flask seed all --if-empty
+	$(BIN)/flask vectors sync
 
 # Several threads in one worker: the embedded vector store allows one process per shard.
 serve:

@@ -59,6 +59,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; pages left open still post
+    EMBEDDING_DEVICE = "cpu"
+    EMBEDDING_BATCH_SIZE = 64
     DEMO_CATALOG = str(Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv")
 
     @classmethod
@@ -72,6 +74,7 @@ class Config:
             QDRANT_API_KEY=_env("QDRANT_API_KEY"),
             QDRANT_LOCATION=_env("QDRANT_LOCATION"),
             VECTORS_PATH=_env("VECTORS_PATH", str(Path(instance_path) / "vectors")),
+            EMBEDDING_DEVICE=_env("EMBEDDING_DEVICE", "cpu"),
             SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
         )
         return settings

@@ -1,8 +1,10 @@
-"""Command-line tools registered on the app: `flask seed ...`."""
+"""Command-line tools registered on the app: `flask seed ...`, `flask vectors ...`."""
 
 
 def register(app):
     """Attach the command groups to the app's CLI."""
     from .seed import seed
+    from .vectors import vectors
 
     app.cli.add_command(seed)
+    app.cli.add_command(vectors)

@@ -12,6 +12,7 @@ from app.services.catalog import song_count
 from app.services.catalog_import import import_spotify_csv
 
 from .progress import progress_bar
+from .store import uses_vector_store
 
 SHOWN_ERRORS = 50
 
@@ -94,6 +95,50 @@ def run_activity_seed(per_user, seed_value):
     )
 
 
+@seed.command("embeddings")
+@click.option("--rebuild", is_flag=True, help="Forget cached vectors and embed every song again.")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Songs per model call and commit.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), help="Where the model runs.")
+@with_appcontext
+@uses_vector_store
+def seed_embeddings(rebuild, batch_size, device):
+    """Embed songs whose text changed since their last embedding; an interrupted run resumes."""
+    run_song_embeddings(rebuild, batch_size, device)
+
+
+def run_song_embeddings(rebuild=False, batch_size=None, device=None):
+    from app.services.vector_index import embed_songs
+
+    if device:
+        current_app.config["EMBEDDING_DEVICE"] = device
+        current_app.extensions.pop("embedder", None)
+    batch_size = batch_size or current_app.config["EMBEDDING_BATCH_SIZE"]
+    with progress_bar(song_count(), "Embedding songs", "song") as bar:
+        result = embed_songs(batch_size=batch_size, rebuild=rebuild, on_step=bar.update)
+    click.echo(
+        f"Song vectors: embedded {result.embedded} · written from cache {result.reindexed} · "
+        f"unchanged {result.unchanged}"
+    )
+
+
+@seed.command("user-embeddings")
+@with_appcontext
+@uses_vector_store
+def seed_user_embeddings():
+    """Recompute every user's taste vector from their activity and stated preferences."""
+    run_user_embeddings()
+
+
+def run_user_embeddings():
+    from app.extensions import db
+    from app.models import User
+    from app.services.user_vectors import refresh_all_user_vectors
+
+    with progress_bar(db.session.query(User).count(), "Taste vectors", "user") as bar:
+        count = refresh_all_user_vectors(on_step=bar.update)
+    click.echo(f"User vectors: {count} users have a taste vector")
+
+
 @seed.command("all")
 @click.option("--songs", "songs_path", type=click.Path(dir_okay=False),
               help="A Spotify CSV to import instead of the demo catalog.")
@@ -102,11 +147,14 @@ def run_activity_seed(per_user, seed_value):
 @click.option("--seed", "seed_value", default=0, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the catalog already has songs.")
 @with_appcontext
+@uses_vector_store
 def seed_all(songs_path, user_count, per_user, seed_value, if_empty):
-    """Run every seeding step in order: songs, users, activities."""
+    """Run every seeding step in order: songs, users, activities, song and user vectors."""
     if if_empty and song_count() > 0:
         click.echo("The catalog already has songs: nothing to seed.")
         return
     run_song_import(songs_path or current_app.config["DEMO_CATALOG"])
     run_user_seed(user_count, seed_value)
     run_activity_seed(per_user, seed_value)
+    run_song_embeddings()
+    run_user_embeddings()

@@ -11,18 +11,32 @@ from app import create_app
 from app.extensions import db
 from app.services import accounts
 
+from .fakes import HashingEmbedder
+
 DEMO_CATALOG = Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv"
 
 
 @pytest.fixture
-def app(tmp_path):
-    """An app on a fresh SQLite file, built by the real migrations."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"})
+def app_settings(tmp_path):
+    """Settings for the app fixture; tests override this fixture to pick another vector backend."""
+    return {"QDRANT_LOCATION": ":memory:"}
+
+
+@pytest.fixture
+def app(tmp_path, app_settings):
+    """An app on a fresh SQLite file built by the real migrations, with a fast embedder double."""
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}", **app_settings}
+    )
+    app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()
+        store = app.extensions.get("vector_store")
+        if store is not None:
+            store.close()
 
 
 @pytest.fixture

@@ -3,5 +3,9 @@
 from .activity import ACTIVITY_KINDS, ActivityEvent, UserSong
 from .song import Song
 from .user import User, utcnow
+from .vectors import SongVector, UserVector, from_blob, to_blob
 
-__all__ = ["ACTIVITY_KINDS", "ActivityEvent", "Song", "User", "UserSong", "utcnow"]
+__all__ = [
+    "ACTIVITY_KINDS", "ActivityEvent", "Song", "SongVector", "User", "UserSong", "UserVector",
+    "from_blob", "to_blob", "utcnow",
+]

@@ -6,6 +6,7 @@ from werkzeug.security import generate_password_hash
 from ..catalog.vocab import EMOTIONS, canonical_tag
 from ..extensions import db
 from ..models import User
+from .user_vectors import refresh_user_vector
 
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -60,4 +61,5 @@ def update_profile(user, age, bio, emotions, tags):
     user.emotions = list(dict.fromkeys(emotions))
     user.tags = list(dict.fromkeys(canonical_tag(t) for t in tags if t.strip()))
     db.session.commit()
+    refresh_user_vector(user.id)
     return user

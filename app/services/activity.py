@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ACTIVITY_KINDS, ActivityEvent, UserSong, utcnow
+from .user_vectors import refresh_user_vector
 
 
 def validate_activity(kind, value=None):
@@ -35,6 +36,8 @@ def record_activity(user_id, song_id, kind, value=None, at=None):
     except Exception:
         db.session.rollback()
         raise
+    # After the commit, so the next request already sees the new taste vector.
+    refresh_user_vector(user_id)
     return state
 
 

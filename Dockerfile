@@ -1,0 +1,12 @@
+# The app image for server mode (docker-compose.yml): gunicorn with several workers, vectors in Qdrant.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 FLASK_APP=app HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+WORKDIR /srv/app
+COPY requirements.txt .
+# PyTorch's CPU index keeps the image free of CUDA libraries it would never use.
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+COPY . .
+RUN useradd --create-home songbird && mkdir -p instance && chown -R songbird instance
+USER songbird
+EXPOSE 8000
+CMD ["sh", "-c", "flask db upgrade && flask seed all --if-empty && exec gunicorn --workers ${WORKERS:-3} --threads 2 --bind 0.0.0.0:8000 --access-logfile - wsgi:app"]

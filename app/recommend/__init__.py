@@ -1,0 +1,1 @@
+"""Recommendation core: taste vectors and engines, with no Flask and no database."""

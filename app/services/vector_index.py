@@ -1,0 +1,215 @@
+"""Song vectors: embedding the catalog into the vector store, skipping songs whose text is unchanged."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..catalog.vocab import FLAG_COLUMNS
+from ..embeddings import shared_embedder, song_text, text_hash
+from ..extensions import db
+from ..models import Song, SongVector, from_blob, to_blob, utcnow
+from ..vectors import Point, VectorStoreError, create_vector_store
+
+SONGS = "songs"
+USERS = "users"
+SONG_INDEXED_FIELDS = {
+    "genre": "keyword",
+    "genres": "keyword",
+    "emotion": "keyword",
+    "artist": "keyword",
+    "explicit": "bool",
+    "popularity": "integer",
+    **{flag: "bool" for flag in FLAG_COLUMNS},
+}
+USER_INDEXED_FIELDS = {"emotions": "keyword", "tags": "keyword"}
+PAGE = 1000  # songs read from SQL at a time, so memory stays flat on large catalogs
+
+
+def vector_store():
+    """This process's vector store, opened on first use (so only the process that serves holds it)."""
+    store = current_app.extensions.get("vector_store")
+    if store is None:
+        config = current_app.config
+        store = create_vector_store(
+            qdrant_url=config.get("QDRANT_URL"),
+            qdrant_api_key=config.get("QDRANT_API_KEY"),
+            qdrant_location=config.get("QDRANT_LOCATION"),
+            vectors_path=config.get("VECTORS_PATH"),
+        )
+        current_app.extensions["vector_store"] = store
+    return store
+
+
+def close_vector_store():
+    """Release the store's files or connections (CLI commands do this so a server can start)."""
+    store = current_app.extensions.get("vector_store")
+    if store is not None:
+        store.close()
+
+
+def embedder():
+    """The app's embedder: the real model unless one was installed (tests install a double)."""
+    model = current_app.extensions.get("embedder")
+    if model is None:
+        model = shared_embedder(current_app.config.get("EMBEDDING_DEVICE", "cpu"))
+        current_app.extensions["embedder"] = model
+    return model
+
+
+def ensure_collections(store=None, force=False):
+    """Create the songs and users collections, with payload indexes, when missing.
+
+    Checked once per store per process (each check costs a flush on Edge); `force` checks again.
+    """
+    store = store or vector_store()
+    if force or current_app.extensions.get("vector_collections_ready") is not store:
+        dim = embedder().dim
+        store.ensure_collection(SONGS, dim, SONG_INDEXED_FIELDS)
+        store.ensure_collection(USERS, dim, USER_INDEXED_FIELDS, sparse=True)
+        current_app.extensions["vector_collections_ready"] = store
+    return store
+
+
+def song_embedding_text(song):
+    """The text a song row is embedded from."""
+    return song_text(song.artist, song.title, song.genres, song.emotion, song.album, song.lyrics)
+
+
+def song_payload(song):
+    """The payload stored with a song's point: what searches filter on."""
+    payload = {
+        "song_id": song.id,
+        "artist": song.artist,
+        "genre": song.genre,
+        "genres": list(song.genres or []),
+        "emotion": song.emotion,
+        "explicit": bool(song.explicit),
+        "popularity": song.popularity or 0,
+    }
+    payload.update({flag: bool(getattr(song, flag)) for flag in FLAG_COLUMNS})
+    return payload
+
+
+@dataclass
+class EmbedResult:
+    embedded: int = 0  # encoded by the model
+    reindexed: int = 0  # vector reused from SQL, point written again
+    unchanged: int = 0
+
+
+SONG_COLUMNS = [
+    Song.id, Song.artist, Song.title, Song.genre, Song.genres, Song.emotion, Song.album, Song.lyrics,
+    Song.explicit, Song.popularity, *(getattr(Song, flag) for flag in FLAG_COLUMNS),
+]
+
+
+def iter_song_pages(where=None):
+    """Pages of song rows (plain rows, with text_hash and indexed) in id order, PAGE at a time."""
+    last_id = 0
+    while True:
+        query = (
+            sa.select(*SONG_COLUMNS, SongVector.text_hash, SongVector.indexed)
+            .outerjoin(SongVector, SongVector.song_id == Song.id)
+            .where(Song.id > last_id)
+            .order_by(Song.id)
+            .limit(PAGE)
+        )
+        if where is not None:
+            query = query.where(where)
+        rows = db.session.execute(query).all()
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id
+
+
+def embed_songs(batch_size=64, rebuild=False, on_step=None):
+    """Embed every song whose text changed since its last embedding; commit after each batch.
+
+    An interrupted run loses at most one batch: the next run skips what was committed.
+    """
+    store = ensure_collections()
+    if rebuild:
+        store.drop_collection(SONGS)
+        db.session.execute(sa.delete(SongVector))
+        db.session.commit()
+        ensure_collections(store, force=True)
+    model = embedder()
+    result = EmbedResult()
+    for page in iter_song_pages():
+        to_embed, to_index = [], []
+        for song in page:
+            digest = text_hash(song_embedding_text(song))
+            if song.text_hash != digest:
+                to_embed.append((song, digest))
+            elif not song.indexed:
+                to_index.append(song)
+        skipped = len(page) - len(to_embed) - len(to_index)
+        result.unchanged += skipped
+        if on_step and skipped:
+            on_step(skipped)
+        for start in range(0, len(to_embed), batch_size):
+            batch = to_embed[start:start + batch_size]
+            vectors = model.encode([song_embedding_text(song) for song, _ in batch], batch_size)
+            _write_song_vectors([song for song, _ in batch], vectors, [d for _, d in batch], model.name)
+            result.embedded += len(batch)
+            if on_step:
+                on_step(len(batch))
+        if to_index:
+            reindex_songs(to_index)
+            result.reindexed += len(to_index)
+            if on_step:
+                on_step(len(to_index))
+    store.optimize(SONGS)
+    return result
+
+
+def _write_song_vectors(songs, vectors, digests, model_name):
+    # Point first, SQL second: a committed hash always means the point exists.
+    vector_store().upsert(
+        SONGS, [Point(s.id, v.tolist(), song_payload(s)) for s, v in zip(songs, vectors)]
+    )
+    ids = [song.id for song in songs]
+    now = utcnow()
+    db.session.execute(sa.delete(SongVector).where(SongVector.song_id.in_(ids)))
+    db.session.execute(
+        sa.insert(SongVector),
+        [
+            {"song_id": s.id, "text_hash": d, "model": model_name, "vector": to_blob(v),
+             "indexed": True, "updated_at": now}
+            for s, v, d in zip(songs, vectors, digests)
+        ],
+    )
+    db.session.commit()
+
+
+def reindex_songs(songs):
+    """Write points again from the vectors kept in SQL, with fresh payloads (no model call)."""
+    ids = [song.id for song in songs]
+    blobs = dict(
+        db.session.execute(
+            sa.select(SongVector.song_id, SongVector.vector).where(SongVector.song_id.in_(ids))
+        ).all()
+    )
+    points = [Point(s.id, from_blob(blobs[s.id]).tolist(), song_payload(s)) for s in songs if s.id in blobs]
+    vector_store().upsert(SONGS, points)
+    db.session.execute(
+        sa.update(SongVector).where(SongVector.song_id.in_(list(blobs))).values(indexed=True)
+    )
+    db.session.commit()
+
+
+def mark_songs_unindexed(song_ids):
+    """Record that the index lacks these songs' points, so the next sync writes them."""
+    db.session.execute(
+        sa.update(SongVector).where(SongVector.song_id.in_(list(song_ids))).values(indexed=False)
+    )
+    db.session.commit()
+
+
+__all__ = [
+    "SONGS", "USERS", "EmbedResult", "VectorStoreError", "close_vector_store", "embed_songs",
+    "embedder", "ensure_collections", "mark_songs_unindexed", "reindex_songs", "song_payload",
+    "vector_store",
+]

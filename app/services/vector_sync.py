@@ -1,0 +1,84 @@
+"""Comparing the vector index with SQL, and repairing it: missing points, orphans, stale songs."""
+
+import sqlalchemy as sa
+
+from ..embeddings import text_hash
+from ..extensions import db
+from ..models import Song, SongVector, User, UserVector
+from .user_vectors import refresh_user_vectors
+from .vector_index import (
+    SONGS, USERS, embed_songs, embedder, ensure_collections, iter_song_pages, mark_songs_unindexed,
+    song_embedding_text, vector_store,
+)
+
+
+def _count(model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def stale_song_count():
+    """Songs with no vector, a vector of older text, or a point the index missed."""
+    stale = 0
+    for page in iter_song_pages():
+        for song in page:
+            if song.text_hash != text_hash(song_embedding_text(song)) or not song.indexed:
+                stale += 1
+    return stale
+
+
+def index_status():
+    """What SQL says the index should hold against what it holds."""
+    store = vector_store()
+    model = embedder()
+    status = {
+        "backend": store.backend,
+        "model": model.name,
+        "dimension": model.dim,
+        "songs": {"sql": _count(Song), "vectors": _count(SongVector), "stale": stale_song_count()},
+        "users": {
+            "sql": _count(User),
+            "vectors": _count(UserVector),
+            "stale": db.session.scalar(
+                sa.select(sa.func.count()).select_from(UserVector).where(UserVector.indexed.is_(False))
+            ),
+        },
+    }
+    existing = set(store.collections())
+    for name, key in ((SONGS, "songs"), (USERS, "users")):
+        status[key]["points"] = store.count(name) if name in existing else 0
+    return status
+
+
+def sync_index(batch_size=64, on_step=None):
+    """Make the index match SQL: drop orphan points, write missing ones, re-embed stale songs."""
+    store = ensure_collections()
+    report = {}
+    song_ids = set(db.session.scalars(sa.select(Song.id)))
+    points = store.ids(SONGS)
+    orphans = points - song_ids
+    if orphans:
+        store.delete(SONGS, list(orphans))
+    missing = song_ids - points
+    if missing:
+        mark_songs_unindexed(missing)  # their SQL vectors are written again below, no model call
+    result = embed_songs(batch_size=batch_size, on_step=on_step)
+    report["songs"] = {
+        "orphans_removed": len(orphans), "missing": len(missing),
+        "embedded": result.embedded, "reindexed": result.reindexed,
+    }
+
+    user_ids = set(db.session.scalars(sa.select(User.id)))
+    user_points = store.ids(USERS)
+    user_orphans = user_points - user_ids
+    if user_orphans:
+        store.delete(USERS, list(user_orphans))
+    unindexed = set(
+        db.session.scalars(sa.select(UserVector.user_id).where(UserVector.indexed.is_(False)))
+    )
+    with_vectors = set(db.session.scalars(sa.select(UserVector.user_id)))
+    # Users with no vector yet, a vector but no point, or a point the store missed: compute again.
+    to_refresh = (user_ids - with_vectors) | (with_vectors - user_points) | unindexed
+    if to_refresh:
+        refresh_user_vectors(to_refresh)
+    report["users"] = {"orphans_removed": len(user_orphans), "refreshed": len(to_refresh)}
+    return report

@@ -1,0 +1,55 @@
+"""`flask vectors status` and `flask vectors sync` against a deliberately damaged index."""
+
+import json
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Song
+from app.services.vector_index import SONGS, embed_songs, vector_store
+from app.services.vector_sync import index_status, sync_index
+from app.vectors import Point
+
+
+def test_sync_repairs_missing_and_orphan_points_without_the_model(app, demo_songs):
+    model = app.extensions["embedder"]
+    with app.app_context():
+        embed_songs()
+        store = vector_store()
+        ids = sorted(store.ids(SONGS))
+        store.delete(SONGS, ids[:7])
+        store.upsert(SONGS, [Point(10**9, [1.0] + [0.0] * 383, {"song_id": 10**9})])
+        status = index_status()
+        assert status["songs"]["points"] == demo_songs.inserted - 7 + 1
+        assert status["songs"]["sql"] == demo_songs.inserted
+        encoded_before = len(model.encoded)
+        report = sync_index()
+        assert report["songs"]["orphans_removed"] == 1 and report["songs"]["missing"] == 7
+        assert report["songs"]["reindexed"] == 7 and report["songs"]["embedded"] == 0
+        assert len(model.encoded) == encoded_before
+        assert store.ids(SONGS) == set(ids)
+        assert index_status()["songs"]["stale"] == 0
+
+
+def test_sync_reembeds_songs_whose_text_changed(app, demo_songs):
+    with app.app_context():
+        embed_songs()
+        song = db.session.scalars(sa.select(Song).order_by(Song.id)).first()
+        song.album = "A Brand New Album Name"
+        db.session.commit()
+        assert index_status()["songs"]["stale"] == 1
+        report = sync_index()
+        assert report["songs"]["embedded"] == 1
+        assert index_status()["songs"]["stale"] == 0
+
+
+def test_status_and_sync_commands(runner, demo_songs):
+    runner.invoke(args=["seed", "embeddings"])
+    table = runner.invoke(args=["vectors", "status"])
+    assert table.exit_code == 0, table.output
+    assert "model hashing-test-double · dimension 384" in table.output
+    report = json.loads(runner.invoke(args=["vectors", "status", "--json"]).output)
+    assert report["songs"]["points"] == report["songs"]["sql"] == demo_songs.inserted
+    synced = runner.invoke(args=["vectors", "sync"])
+    assert synced.exit_code == 0, synced.output
+    assert "0 orphans removed · 0 missing · 0 embedded" in synced.output
