@@ -150,3 +150,22 @@ def test_edge_backend_and_a_cli_meeting_a_held_shard(tmp_path, edge_settings):
         )
         assert freed.returncode == 0, freed.stderr
         assert '"points": 40' in freed.stdout
+
+
+def test_concurrent_first_requests_share_one_store(app):
+    """gunicorn threads asking for the store at once must not open it twice."""
+    import threading
+
+    stores, barrier = [], threading.Barrier(6)
+
+    def grab():
+        with app.app_context():
+            barrier.wait()
+            stores.append(vector_store())
+
+    threads = [threading.Thread(target=grab) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stores) == 6 and all(store is stores[0] for store in stores)

@@ -1,5 +1,6 @@
 """Song vectors: embedding the catalog into the vector store, skipping songs whose text is unchanged."""
 
+import threading
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,18 +27,25 @@ USER_INDEXED_FIELDS = {"emotions": "keyword", "tags": "keyword"}
 PAGE = 1000  # songs read from SQL at a time, so memory stays flat on large catalogs
 
 
+_store_lock = threading.Lock()
+
+
 def vector_store():
     """This process's vector store, opened on first use (so only the process that serves holds it)."""
     store = current_app.extensions.get("vector_store")
     if store is None:
-        config = current_app.config
-        store = create_vector_store(
-            qdrant_url=config.get("QDRANT_URL"),
-            qdrant_api_key=config.get("QDRANT_API_KEY"),
-            qdrant_location=config.get("QDRANT_LOCATION"),
-            vectors_path=config.get("VECTORS_PATH"),
-        )
-        current_app.extensions["vector_store"] = store
+        # Request threads racing here would open the same Edge shard twice and lock themselves out.
+        with _store_lock:
+            store = current_app.extensions.get("vector_store")
+            if store is None:
+                config = current_app.config
+                store = create_vector_store(
+                    qdrant_url=config.get("QDRANT_URL"),
+                    qdrant_api_key=config.get("QDRANT_API_KEY"),
+                    qdrant_location=config.get("QDRANT_LOCATION"),
+                    vectors_path=config.get("VECTORS_PATH"),
+                )
+                current_app.extensions["vector_store"] = store
     return store
 
 
