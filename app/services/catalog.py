@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from ..catalog.vocab import ACTIVITY_FLAGS, AUDIO_FEATURES, canonical_tag
 from ..extensions import db
 from ..models import Song
 
@@ -12,8 +13,11 @@ SORTS = {
 }
 
 
-def song_query(q=None, genre=None, sort="popularity"):
-    """A select of songs matching a text search and a genre, in the chosen order."""
+def song_query(q=None, genre=None, sort="popularity", emotion=None, tag=None, explicit=None):
+    """A select of songs matching a text search and filters, in the chosen order.
+
+    `tag` is an activity tag (party, study, ...) or a genre; `explicit` False keeps clean songs only.
+    """
     query = sa.select(Song)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -26,12 +30,54 @@ def song_query(q=None, genre=None, sort="popularity"):
         )
     if genre:
         query = query.where(Song.genre == genre)
+    if emotion:
+        query = query.where(Song.emotion == emotion)
+    if explicit is not None:
+        query = query.where(Song.explicit.is_(True) if explicit else sa.not_(Song.explicit.is_(True)))
+    if tag:
+        tag = canonical_tag(tag)
+        if tag in ACTIVITY_FLAGS:
+            query = query.where(getattr(Song, ACTIVITY_FLAGS[tag][0]).is_(True))
+        else:
+            query = query.where(Song.genre == tag)
     return query.order_by(*SORTS.get(sort, SORTS["popularity"]))
 
 
-def page_of_songs(page, per_page, q=None, genre=None, sort="popularity"):
-    """One page of matching songs (a Flask-SQLAlchemy Pagination)."""
-    return db.paginate(song_query(q, genre, sort), page=page, per_page=per_page, error_out=False)
+def page_of_songs(page, per_page, q=None, genre=None, sort="popularity", **filters):
+    """One page of matching songs (a Flask-SQLAlchemy Pagination); filters as in song_query."""
+    query = song_query(q, genre, sort, **filters)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def song_tags(song):
+    """The activity tags a song is good for."""
+    return [tag for tag, (column, _) in ACTIVITY_FLAGS.items() if getattr(song, column)]
+
+
+def song_json(song):
+    """A song as the JSON API shows it."""
+    return {
+        "id": song.id,
+        "title": song.title,
+        "artist": song.artist,
+        "artists": list(song.artists or []),
+        "album": song.album,
+        "genre": song.genre,
+        "genres": list(song.genres or []),
+        "emotion": song.emotion,
+        "explicit": song.explicit,
+        "popularity": song.popularity,
+        "release_date": song.release_date.isoformat() if song.release_date else None,
+        "release_year": song.release_year,
+        "duration_s": song.duration_s,
+        "key": song.key_name,
+        "tempo": song.tempo,
+        "loudness": song.loudness,
+        "time_signature": song.time_signature,
+        "features": {name: getattr(song, name) for name in AUDIO_FEATURES},
+        "tags": song_tags(song),
+        "similar_in_dataset": list(song.similar_songs or []),
+    }
 
 
 def genre_counts(limit=None):

@@ -42,6 +42,12 @@ def user_signals(user_id):
     return ids, vectors, weights
 
 
+def _unit_sparse(weights):
+    # Unit length, so a dot product between two users is their cosine similarity.
+    norm = float(np.sqrt(sum(w * w for w in weights.values())))
+    return {k: w / norm for k, w in weights.items()} if norm else {}
+
+
 def _preference_vectors(users, cached):
     """Preference vectors for users, reusing cached ones and encoding the rest in one batch."""
     texts = {u.id: preference_text(u.emotions or (), u.tags or (), u.bio) for u in users}
@@ -91,7 +97,7 @@ def refresh_user_vectors(user_ids, on_step=None):
             row.taste_vector = to_blob(taste)
             row.positives = sum(1 for w in weights if w > 0)
             row.updated_at = utcnow()
-            sparse = {song_id: float(w) for song_id, w in zip(ids, weights) if w > 0}
+            sparse = _unit_sparse({song_id: float(w) for song_id, w in zip(ids, weights) if w > 0})
             points.append(Point(user.id, taste.tolist(), user_payload(user), sparse or None))
             written.append(row)
         if on_step:

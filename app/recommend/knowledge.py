@@ -1,0 +1,63 @@
+"""Knowledge-based: songs whose mood and activity or genre match what the user said they like."""
+
+from .items import NO_FILTERS, SONGS, Recommendation
+from ..catalog.vocab import ACTIVITY_FLAGS
+
+APPROACH = "knowledge"
+# Ranking: closeness to the preference text, plus a bonus per matched preference and for
+# popularity. A matched tag or mood outweighs the usual spread of cosine scores (~0.1-0.2).
+MATCH_BONUS = 0.15
+POPULARITY_BONUS = 0.1
+
+
+def tag_condition(tag):
+    """The payload condition for a tag: an activity flag, or else a genre."""
+    flag = ACTIVITY_FLAGS.get(tag)
+    return {flag[0]: True} if flag else {"genres": tag}
+
+
+def matched_preferences(payload, emotions, tags):
+    """(matched emotion or None, [matched tags]) of a song's payload."""
+    emotion = payload.get("emotion") if payload.get("emotion") in emotions else None
+    genres = payload.get("genres") or ()
+    matched = [t for t in tags if (payload.get(ACTIVITY_FLAGS[t][0]) if t in ACTIVITY_FLAGS else t in genres)]
+    return emotion, matched
+
+
+def explain(emotion, tags):
+    """The reason for a knowledge-based pick, naming what matched."""
+    parts = []
+    if emotion:
+        parts.append(f"Matches your mood: {emotion}")
+    if tags:
+        parts.append(f"{'tags' if len(tags) > 1 else 'tag'}: {', '.join(tags)}")
+    return ", ".join(parts) if parts else "Close to what you said you like"
+
+
+def knowledge_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
+    """Songs matching the user's stated moods and tags, ranked by closeness and popularity.
+
+    Needs no activity: only the stated emotions and tags and the preference vector.
+    """
+    query = ctx.preference if ctx.preference is not None else ctx.taste
+    if query is None or not (ctx.emotions or ctx.tags):
+        return []
+    base = filters.must()
+    mood = {} if filters.emotion or not ctx.emotions else {"emotion": list(ctx.emotions)}
+    # One search per tag (a song needs only one of them), each within the user's moods; then the
+    # moods alone, so a user whose tags match little still gets songs.
+    searches = [{**base, **mood, **tag_condition(tag)} for tag in ctx.tags]
+    if mood or not searches:
+        searches.append({**base, **mood})
+    candidates = {}
+    for must in searches:
+        for hit in store.search(SONGS, query.tolist(), k=k * 2, must=must or None, exclude_ids=ctx.library):
+            candidates.setdefault(hit.id, hit)
+    items = []
+    for hit in candidates.values():
+        emotion, tags = matched_preferences(hit.payload, ctx.emotions, ctx.tags)
+        score = (hit.score + MATCH_BONUS * (len(tags) + bool(emotion))
+                 + POPULARITY_BONUS * (hit.payload.get("popularity") or 0) / 100)
+        items.append(Recommendation(hit.id, score, APPROACH, explain(emotion, tags), (APPROACH,)))
+    items.sort(key=lambda item: (-item.score, item.song_id))
+    return items[:k]

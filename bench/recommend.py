@@ -1,0 +1,182 @@
+"""Benchmark: server-side latency of each recommendation approach, split into vector search and the rest.
+
+    python bench/recommend.py [--sizes 2000,100000] [--users 50]
+
+For each catalog size: the demo catalog (2,000 songs, embedded with the real model), or the demo
+catalog replicated to N songs whose vectors are the originals' plus noise (the model would need
+half an hour for 100,000). 50 seeded users with 30 songs of activity each, Qdrant Edge, SQLite.
+Each approach is asked for 10 songs for every user, after one warm-up round; the time spent
+inside vector store calls is measured separately from the rest (SQL, scoring, JSON).
+"""
+
+import argparse
+import csv
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEMO = ROOT / "data" / "demo_songs.csv"
+TARGET_P95_MS = 30
+
+
+class TimedStore:
+    """A vector store proxy that adds up the seconds spent in its methods."""
+
+    def __init__(self, store):
+        self._store = store
+        self.seconds = 0.0
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        return timed
+
+
+def replicate(size, out_path):
+    """The demo catalog repeated to `size` rows, each copy a distinct song."""
+    with open(DEMO, newline="", encoding="utf-8") as src:
+        reader = csv.reader(src)
+        header = next(reader)
+        rows = list(reader)
+    title = header.index("song")
+    with open(out_path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for n in range(size):
+            row = list(rows[n % len(rows)])
+            if n >= len(rows):
+                row[title] = f"{row[title]} #{n // len(rows)}"
+            writer.writerow(row)
+    return len(rows)
+
+
+def build(tmp, size, base_vectors, users):
+    """An app on SQLite + Edge holding `size` songs and `users` seeded users with vectors."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.embeddings import text_hash
+    from app.extensions import db
+    from app.models import Song, SongVector, to_blob
+    from app.services import seeding
+    from app.services.catalog_import import import_spotify_csv
+    from app.services.user_vectors import refresh_all_user_vectors
+    from app.services.vector_index import (SONGS, embedder, ensure_collections, iter_song_pages,
+                                           reindex_songs, song_embedding_text, vector_store)
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/r{size}.db",
+                      "QDRANT_LOCATION": None, "VECTORS_PATH": f"{tmp}/vectors{size}"})
+    with app.app_context():
+        upgrade()
+        csv_path = Path(tmp) / f"songs{size}.csv"
+        originals = replicate(size, csv_path)
+        import_spotify_csv(csv_path)
+        if base_vectors is None:
+            texts = [song_embedding_text(s) for page in iter_song_pages() for s in page]
+            base_vectors = embedder().encode(texts, batch_size=64)
+        rng = np.random.default_rng(7)
+        ensure_collections()
+        for page in iter_song_pages():
+            vectors = []
+            for song in page:
+                v = base_vectors[(song.id - 1) % originals]
+                if song.id > originals:  # a copy: the original's direction, nudged
+                    v = v + rng.normal(0, 0.03, v.shape)
+                vectors.append(v / np.linalg.norm(v))
+            db.session.execute(sa.insert(SongVector), [
+                {"song_id": s.id, "text_hash": text_hash(song_embedding_text(s)), "model": "bench",
+                 "vector": to_blob(v), "indexed": False} for s, v in zip(page, vectors)
+            ])
+            db.session.commit()
+            reindex_songs(page)
+        vector_store().optimize(SONGS)
+        seeding.seed_users(users, seed=1)
+        seeding.seed_activities(per_user=30, seed=1)
+        refresh_all_user_vectors()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Song)) == size
+    return app, base_vectors
+
+
+def measure(app, users, rounds=1):
+    """{approach: (totals ms, vector ms)} for one call per user per round."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import User
+    from app.services.recommendations import APPROACHES, recommend_for
+    from app.services.vector_index import vector_store
+
+    with app.app_context():
+        timed = TimedStore(vector_store())
+        app.extensions["vector_store"] = timed
+        ids = db.session.scalars(sa.select(User.id)).all()
+        sample = random.Random(3).sample(ids, min(users, len(ids)))
+        results = {}
+        for approach in APPROACHES:
+            for user_id in sample[:5]:  # warm-up: caches, first-query paths
+                recommend_for(db.session.get(User, user_id), approach, k=10)
+            totals, vector = [], []
+            for _ in range(rounds):
+                for user_id in sample:
+                    db.session.expire_all()
+                    user = db.session.get(User, user_id)
+                    timed.seconds = 0.0
+                    start = time.perf_counter()
+                    result = recommend_for(user, approach, k=10)
+                    totals.append((time.perf_counter() - start) * 1000)
+                    vector.append(timed.seconds * 1000)
+                    assert not result["degraded"] and result["items"], approach
+            results[approach] = (np.array(totals), np.array(vector))
+        app.extensions["vector_store"] = timed._store
+        timed._store.close()
+    return results
+
+
+def report(size, results):
+    print(f"\n== {size:,} songs, {len(next(iter(results.values()))[0])} requests per approach (ms)")
+    print(f"{'approach':14}{'p50':>8}{'p95':>8}{'vector p50':>12}{'vector p95':>12}{'rest p50':>10}{'rest p95':>10}")
+    worst = 0.0
+    for approach, (total, vector) in results.items():
+        rest = total - vector
+        p95 = np.percentile(total, 95)
+        worst = max(worst, p95)
+        print(f"{approach:14}{np.percentile(total, 50):>8.1f}{p95:>8.1f}{np.percentile(vector, 50):>12.1f}"
+              f"{np.percentile(vector, 95):>12.1f}{np.percentile(rest, 50):>10.1f}{np.percentile(rest, 95):>10.1f}")
+    return worst
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2000,100000")
+    parser.add_argument("--users", type=int, default=50)
+    args = parser.parse_args()
+    base = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            start = time.perf_counter()
+            app, base = build(tmp, size, base, args.users)
+            print(f"\n(built {size:,} songs in {time.perf_counter() - start:.0f} s)")
+            worst = report(size, measure(app, args.users))
+            if size >= 100_000:
+                verdict = "met" if worst <= TARGET_P95_MS else "NOT met"
+                print(f"target: every approach p95 <= {TARGET_P95_MS} ms at 100,000 songs -> worst {worst:.1f} ms, {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""The engines on a dozen songs and a few users, with an in-memory vector store and no app."""
+
+import numpy as np
+import pytest
+
+from app.recommend.collaborative import collaborative_recommendations, similar_users
+from app.recommend.content import content_recommendations
+from app.recommend.fusion import diversify, for_you_recommendations, reciprocal_rank_fusion
+from app.recommend.items import SONGS, USERS, Filters, Recommendation, SongInfo, UserContext
+from app.recommend.knowledge import knowledge_recommendations
+from app.recommend.popular import popular_recommendations
+from app.recommend.similar import similar_songs
+from app.vectors import Point, create_vector_store
+
+DIM = 16
+GENRES = {"rock": 0, "jazz": 1, "pop": 2}
+# id: (title, artist, genre, emotion, explicit, popularity, flags)
+SONG_TABLE = {
+    1: ("Riff One", "Amps", "rock", "anger", True, 70, {"exercise"}),
+    2: ("Riff Two", "Amps", "rock", "anger", False, 60, {"exercise"}),
+    3: ("Riff Three", "Amps", "rock", "joy", False, 50, {"party"}),
+    4: ("Stone Road", "Boulders", "rock", "joy", False, 40, {"driving"}),
+    5: ("Stone Sky", "Boulders", "rock", "sadness", False, 90, set()),
+    6: ("Blue Note", "Trio", "jazz", "sadness", False, 30, {"study"}),
+    7: ("Late Set", "Trio", "jazz", "love", False, 20, {"study", "relaxation"}),
+    8: ("Smoke Ring", "Quartet", "jazz", "sadness", False, 35, {"relaxation"}),
+    9: ("Sugar", "Popstar", "pop", "joy", False, 95, {"party", "social"}),
+    10: ("Candy", "Popstar", "pop", "joy", True, 85, {"party"}),
+    11: ("Glitter", "Idol", "pop", "love", False, 80, {"social"}),
+    12: ("Neon", "Idol", "pop", "surprise", False, 75, {"party"}),
+}
+FLAGS = ("party", "study", "relaxation", "exercise", "running", "yoga", "driving", "social", "morning")
+
+
+def song_vector(song_id):
+    rng = np.random.default_rng(song_id)
+    vector = np.zeros(DIM)
+    vector[GENRES[SONG_TABLE[song_id][2]]] = 1.0
+    vector += 0.25 * rng.standard_normal(DIM)
+    return vector / np.linalg.norm(vector)
+
+
+def flag_payload(flags):
+    from app.catalog.vocab import ACTIVITY_FLAGS
+
+    return {ACTIVITY_FLAGS[tag][0]: tag in flags for tag in FLAGS}
+
+
+class DictCatalog:
+    """CatalogData over the tables above."""
+
+    def __init__(self, likes):
+        self.likes = likes  # user id -> {song id: weight}
+
+    def songs(self, ids):
+        return {
+            i: SongInfo(i, t, a, g, (g,), e, x, p)
+            for i in ids if i in SONG_TABLE for (t, a, g, e, x, p, _) in [SONG_TABLE[i]]
+        }
+
+    def positives(self, user_ids):
+        return {u: dict(self.likes[u]) for u in user_ids if u in self.likes}
+
+    def popular(self, k, filters, exclude):
+        ranked = sorted(SONG_TABLE, key=lambda i: -SONG_TABLE[i][5])
+        infos = self.songs(ranked)
+        picks = [i for i in ranked if i not in exclude and filters.accepts(infos[i])][:k]
+        return [(i, SONG_TABLE[i][5] / 100, f"Popular ({SONG_TABLE[i][5]}/100)") for i in picks]
+
+
+LIKES = {  # users and the songs they like
+    1: {1: 1.0, 2: 1.0},                 # alice: rock
+    2: {1: 1.0, 2: 1.0, 3: 1.0, 4: 0.8},  # bob: alice's clear neighbour, also likes 3 and 4
+    3: {9: 1.0, 10: 1.0, 11: 1.0},       # carol: pop
+    4: {6: 1.0, 7: 1.0},                 # dave: jazz
+}
+
+
+def context(user_id, likes=None, dislikes=(), emotions=(), tags=(), preference=None):
+    likes = LIKES.get(user_id, {}) if likes is None else likes
+    history = {**likes, **{s: -2.5 for s in dislikes}}
+    taste = None
+    if likes:
+        taste = np.sum([song_vector(s) * w for s, w in likes.items()], axis=0)
+        taste /= np.linalg.norm(taste)
+    elif preference is not None:
+        taste = preference
+    verbs = {s: "liked" for s in likes}
+    return UserContext(user_id, taste, preference, tuple(emotions), tuple(tags), history, verbs,
+                       frozenset(history))
+
+
+@pytest.fixture(scope="module")
+def store():
+    store = create_vector_store(qdrant_location=":memory:")
+    store.ensure_collection(SONGS, DIM, {"genres": "keyword"})
+    store.ensure_collection(USERS, DIM, sparse=True)
+    store.upsert(SONGS, [
+        Point(i, song_vector(i).tolist(), {"song_id": i, "artist": a, "genre": g, "genres": [g], "emotion": e,
+                                            "explicit": x, "popularity": p, **flag_payload(f)})
+        for i, (t, a, g, e, x, p, f) in SONG_TABLE.items()
+    ])
+    store.upsert(USERS, [
+        Point(u, context(u).taste.tolist(), {"user_id": u}, context(u).sparse) for u in LIKES
+    ])
+    return store
+
+
+@pytest.fixture
+def catalog():
+    return DictCatalog(LIKES)
+
+
+def test_content_finds_the_nearest_unheard_songs_and_names_the_liked_one(store, catalog):
+    ctx = context(1, dislikes=[4])
+    items = content_recommendations(ctx, store, catalog, k=4)
+    ids = [i.song_id for i in items]
+    assert not set(ids) & {1, 2, 4}  # liked and disliked songs never come back
+    assert ids[0] in (3, 5)  # the other rock songs are nearest
+    assert all(i.approach == "content" for i in items)
+    assert items[0].reason in ("Because you liked 'Riff One' by Amps", "Because you liked 'Riff Two' by Amps")
+
+
+def test_content_drops_near_duplicates_of_a_dislike(store, catalog):
+    ctx = context(1)
+    top = content_recommendations(ctx, store, catalog, k=3)[0].song_id
+    twin = 100
+    store.upsert(SONGS, [Point(twin, (song_vector(top) + 0.01).tolist(), {"song_id": twin, "genres": ["rock"]})])
+    try:
+        assert twin in [i.song_id for i in content_recommendations(ctx, store, catalog, k=3)]
+        disliked = context(1, dislikes=[top])
+        ids = [i.song_id for i in content_recommendations(disliked, store, catalog, k=3)]
+        assert top not in ids and twin not in ids and len(ids) == 3
+    finally:
+        store.delete(SONGS, [twin])
+
+
+def test_content_respects_filters(store, catalog):
+    items = content_recommendations(context(1), store, catalog, k=10, filters=Filters(genre="pop", no_explicit=True))
+    assert items and {i.song_id for i in items} <= {9, 11, 12}
+
+
+def test_collaborative_recommends_what_a_clear_neighbour_liked(store, catalog):
+    ctx = context(1)
+    peers = similar_users(ctx, store)
+    assert peers[0][0] == 2 and 1 not in [u for u, _ in peers]
+    items = collaborative_recommendations(ctx, store, catalog, k=5)
+    assert [i.song_id for i in items][:2] == [3, 4]  # bob liked 3 fully, 4 at 0.8
+    assert items[0].reason == "Liked by 1 listener with similar taste"
+    assert not {i.song_id for i in items} & {1, 2}
+
+
+def test_collaborative_counts_every_similar_listener(store, catalog):
+    # Eve likes songs 9 and 6: carol (pop) and dave (jazz) both overlap with her.
+    ctx = context(5, likes={9: 1.0, 6: 1.0})
+    items = collaborative_recommendations(ctx, store, catalog, k=10)
+    ids = [i.song_id for i in items]
+    assert {10, 11, 7} <= set(ids) and 9 not in ids and 6 not in ids
+    filtered = collaborative_recommendations(ctx, store, catalog, k=10, filters=Filters(no_explicit=True))
+    assert 10 not in [i.song_id for i in filtered]
+
+
+def test_knowledge_works_with_no_activity_and_names_what_matched(store, catalog):
+    preference = song_vector(9)  # stated preferences sit near the pop songs
+    ctx = context(6, likes={}, emotions=["joy"], tags=["party"], preference=preference)
+    items = knowledge_recommendations(ctx, store, catalog, k=5)
+    assert items
+    top = items[0]
+    assert top.song_id in (9, 10)  # joyful party pop
+    assert top.reason == "Matches your mood: joy, tag: party"
+    assert all(SONG_TABLE[item.song_id][3] == "joy" for item in items)  # every pick is in the mood
+    genre_items = knowledge_recommendations(context(6, likes={}, tags=["jazz"], preference=preference), store, catalog)
+    assert genre_items and all(SONG_TABLE[i.song_id][2] == "jazz" for i in genre_items)
+    assert "tag: jazz" in genre_items[0].reason
+
+
+def test_knowledge_needs_stated_preferences(store, catalog):
+    assert knowledge_recommendations(context(6, likes={}), store, catalog) == []
+
+
+def test_popular_skips_the_library_and_obeys_filters(catalog):
+    ctx = context(3)
+    items = popular_recommendations(ctx, catalog, k=3, filters=Filters(no_explicit=True))
+    assert [i.song_id for i in items] == [5, 12, 2]  # 9, 10 (explicit), 11 are excluded
+
+
+def test_similar_songs_exclude_the_seed_and_dislikes(store, catalog):
+    items = similar_songs(6, store, catalog, k=3, exclude={8})
+    ids = [i.song_id for i in items]
+    assert 6 not in ids and 8 not in ids and ids[0] == 7
+    assert items[0].reason == "Same genre (jazz) as 'Blue Note' by Trio"
+    assert similar_songs(999, store, catalog) == []
+
+
+def test_rrf_keeps_every_source_and_reason():
+    lists = {
+        "content": [Recommendation(1, 0.9, "content", "Because you liked X"), Recommendation(2, 0.8, "content", "B")],
+        "collaborative": [Recommendation(2, 3.0, "collaborative", "Liked by 2 listeners with similar taste")],
+    }
+    fused = reciprocal_rank_fusion(lists)
+    assert [f.song_id for f in fused] == [2, 1]  # in two lists beats first in one
+    assert fused[0].sources == ("content", "collaborative")
+    assert fused[0].reason == "B · Liked by 2 listeners with similar taste"
+    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_diversify_caps_an_artist_in_the_top():
+    items = [Recommendation(i, 1.0 / i, "for_you", "") for i in range(1, 8)]
+    artists = {1: "A", 2: "A", 3: "A", 4: "B", 5: "A", 6: "C", 7: "C"}
+    result = [i.song_id for i in diversify(items, artists.get, per_artist=2, top=4)]
+    assert result == [1, 2, 4, 6, 3, 5, 7]
+
+
+def test_for_you_fuses_the_three_and_never_repeats_the_library(store, catalog):
+    ctx = context(1, emotions=["joy"], tags=["party"], preference=song_vector(3))
+    items = for_you_recommendations(ctx, store, catalog, k=6)
+    ids = [i.song_id for i in items]
+    assert len(ids) == len(set(ids)) and not set(ids) & {1, 2}
+    assert all(i.approach == "for_you" and i.sources for i in items)
+    assert {s for i in items for s in i.sources} >= {"content", "collaborative", "knowledge"}
+    by_artist = {}
+    for song_id in ids:
+        by_artist[SONG_TABLE[song_id][1]] = by_artist.get(SONG_TABLE[song_id][1], 0) + 1
+    assert max(by_artist.values()) <= 2
