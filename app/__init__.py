@@ -62,13 +62,17 @@ def register_extensions(app):
 
 def register_blueprints(app):
     """Attach one blueprint per area of the site."""
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .profile import bp as profile_bp
+    from .recommendations import bp as recommendations_bp
     from .songs import bp as songs_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(songs_bp)
     app.register_blueprint(profile_bp)
+    app.register_blueprint(recommendations_bp)
+    app.register_blueprint(api_bp)
     app.add_url_rule("/", endpoint="index", view_func=_index)
 
 

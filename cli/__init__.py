@@ -4,7 +4,9 @@
 def register(app):
     """Attach the command groups to the app's CLI."""
     from .seed import seed
+    from .users import users
     from .vectors import vectors
 
     app.cli.add_command(seed)
     app.cli.add_command(vectors)
+    app.cli.add_command(users)
