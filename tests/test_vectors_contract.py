@@ -138,6 +138,21 @@ def test_must_filters(songs, must, keep):
     assert [h.id for h in store.search(SONGS, query, k=40, must=must)] == expected_ids
 
 
+def test_should_needs_one_alternative_to_hold(songs):
+    store, points = songs
+    query = axis(2)
+    should = [{"genres": "blues"}, {"genre": "pop", "explicit": True}]
+    keep = lambda p: "blues" in p.payload["genres"] or (p.payload["genre"] == "pop" and p.payload["explicit"])
+    expected_ids, _ = brute_force(points, query, keep)
+    hits = store.search(SONGS, query, k=40, should=should)
+    assert expected_ids and [h.id for h in hits] == expected_ids
+    both = lambda p: keep(p) and p.payload["popularity"] >= 20
+    expected_ids, _ = brute_force(points, query, both)
+    hits = store.search(SONGS, query, k=40, must={"popularity": Range(gte=20)}, should=should,
+                        exclude_ids=expected_ids[:2])
+    assert [h.id for h in hits] == expected_ids[2:]
+
+
 def test_excluded_ids_are_never_returned(songs):
     store, points = songs
     query = axis(0)

@@ -23,7 +23,7 @@ class Filters:
         if self.no_explicit:
             must["explicit"] = False
         if self.genre:
-            must["genres"] = self.genre
+            must["genre"] = self.genre  # the primary genre, as browsing and SQL filter it
         if self.emotion:
             must["emotion"] = self.emotion
         return must
@@ -32,7 +32,7 @@ class Filters:
         """True when a SongInfo passes every limit."""
         return (
             not (self.no_explicit and song.explicit)
-            and (not self.genre or self.genre in song.genres)
+            and (not self.genre or self.genre == song.genre)
             and (not self.emotion or song.emotion == self.emotion)
         )
 

@@ -44,15 +44,17 @@ def knowledge_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
         return []
     base = filters.must()
     mood = {} if filters.emotion or not ctx.emotions else {"emotion": list(ctx.emotions)}
-    # One search per tag (a song needs only one of them), each within the user's moods; then the
-    # moods alone, so a user whose tags match little still gets songs.
-    searches = [{**base, **mood, **tag_condition(tag)} for tag in ctx.tags]
-    if mood or not searches:
-        searches.append({**base, **mood})
+    # One search for songs in the user's moods that fit at least one tag; then, if that leaves
+    # the list short, the moods alone, so a user whose tags match little still gets songs.
+    should = [tag_condition(tag) for tag in ctx.tags] or None
+    must = {**base, **mood} or None
     candidates = {}
-    for must in searches:
-        for hit in store.search(SONGS, query.tolist(), k=k * 2, must=must or None, exclude_ids=ctx.library):
+    for alternatives in ([should, None] if should and mood else [should]):
+        for hit in store.search(SONGS, query.tolist(), k=k * 2, must=must, exclude_ids=ctx.library,
+                                should=alternatives):
             candidates.setdefault(hit.id, hit)
+        if len(candidates) >= k * 2:
+            break
     items = []
     for hit in candidates.values():
         emotion, tags = matched_preferences(hit.payload, ctx.emotions, ctx.tags)

@@ -72,33 +72,45 @@ class SqlCatalog:
 
     def popular(self, k, filters, exclude):
         """The k songs most liked here, then most popular on Spotify, passing filters."""
-        fans = (
-            sa.select(UserSong.song_id, sa.func.count().label("fans"))
+        fans = dict(db.session.execute(
+            sa.select(UserSong.song_id, sa.func.count())
             .where(sa.or_(UserSong.liked.is_(True), UserSong.rating >= 4, UserSong.bookmarked.is_(True)))
             .group_by(UserSong.song_id)
-            .subquery()
-        )
-        query = (
-            sa.select(Song.id, Song.popularity, sa.func.coalesce(fans.c.fans, 0).label("fans"))
-            .outerjoin(fans, fans.c.song_id == Song.id)
-            .order_by(sa.desc("fans"), Song.popularity.desc().nulls_last(), Song.id)
-        )
-        if filters.no_explicit:
-            query = query.where(sa.not_(Song.explicit.is_(True)))
-        if filters.genre:
-            query = query.where(Song.genre == filters.genre)
-        if filters.emotion:
-            query = query.where(Song.emotion == filters.emotion)
-        if exclude:
-            query = query.where(Song.id.not_in(list(exclude)))
-        result = []
-        for song_id, popularity, count in db.session.execute(query.limit(k)):
+        ).all())
+        liked_here = db.session.execute(_filtered(sa.select(Song.id, Song.popularity), filters)
+                                        .where(Song.id.in_(list(fans)))).all() if fans else []
+        liked_here.sort(key=lambda row: (-fans[row.id], -(row.popularity or 0), row.id))
+        # The rest by Spotify popularity, read through its index: never a sort of the whole catalog.
+        by_popularity = db.session.execute(
+            _filtered(sa.select(Song.id, Song.popularity), filters)
+            .where(Song.popularity.is_not(None))
+            .order_by(Song.popularity.desc(), Song.id)
+            .limit(k + len(exclude) + len(fans))
+        ).all()
+        result, seen = [], set(exclude)
+        for song_id, popularity in [*liked_here, *by_popularity]:
+            if song_id in seen:
+                continue
+            seen.add(song_id)
+            count = fans.get(song_id, 0)
             if count:
                 reason = f"Popular here: liked by {count} listener{'s' if count != 1 else ''}"
             else:
                 reason = f"Popular on Spotify ({popularity or 0}/100)"
             result.append((song_id, float(count) + (popularity or 0) / 100, reason))
+            if len(result) == k:
+                break
         return result
+
+
+def _filtered(query, filters):
+    if filters.no_explicit:
+        query = query.where(sa.not_(Song.explicit.is_(True)))
+    if filters.genre:
+        query = query.where(Song.genre == filters.genre)
+    if filters.emotion:
+        query = query.where(Song.emotion == filters.emotion)
+    return query
 
 
 def _verb(play_count, liked, rating, bookmarked):

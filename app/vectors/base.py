@@ -47,7 +47,8 @@ class VectorStore(ABC):
 
     `must` filters map a payload field to a value that must match exactly (str, int, bool),
     to a list/tuple/set of values of which one must match, or to a Range.
-    `exclude_ids` are point ids that must never be returned.
+    `exclude_ids` are point ids that must never be returned. `should` is a list of such filters
+    of which at least one must hold (e.g. [{"good_for_party": True}, {"genres": "rock"}]).
     """
 
     backend = "abstract"
@@ -69,7 +70,7 @@ class VectorStore(ABC):
         """Dense vectors of the points that exist: {id: list of floats}."""
 
     @abstractmethod
-    def search(self, name, vector, k=10, must=None, exclude_ids=()):
+    def search(self, name, vector, k=10, must=None, exclude_ids=(), should=None):
         """The k points nearest to a dense vector, best first (list of Hit)."""
 
     @abstractmethod

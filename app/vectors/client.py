@@ -37,13 +37,17 @@ def _condition(field, op, value):
     return models.FieldCondition(key=field, range=models.Range(gte=value.gte, lte=value.lte))
 
 
-def _filter(must=None, exclude_ids=()):
+def _filter(must=None, exclude_ids=(), should=None):
     must_conditions = [_condition(*c) for c in conditions(must)]
+    alternatives = [
+        parts[0] if len(parts) == 1 else models.Filter(must=parts)
+        for parts in ([_condition(*c) for c in conditions(option)] for option in should or ())
+    ]
     excluded = id_list(exclude_ids)
-    if not must_conditions and not excluded:
+    if not must_conditions and not excluded and not alternatives:
         return None
     must_not = [models.HasIdCondition(has_id=excluded)] if excluded else None
-    return models.Filter(must=must_conditions or None, must_not=must_not)
+    return models.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
 
 
 class ClientVectorStore(VectorStore):
@@ -172,8 +176,8 @@ class ClientVectorStore(VectorStore):
             records = client.retrieve(name, ids, with_payload=False, with_vectors=[DENSE]) if ids else []
         return {int(r.id): list(r.vector[DENSE]) for r in records}
 
-    def _query(self, name, query, using, k, must, exclude_ids):
-        query_filter = _filter(must, exclude_ids)
+    def _query(self, name, query, using, k, must, exclude_ids, should=None):
+        query_filter = _filter(must, exclude_ids, should)
         with self._call("searching", name) as client:
             response = client.query_points(
                 name, query=query, using=using, query_filter=query_filter, limit=int(k),
@@ -182,9 +186,9 @@ class ClientVectorStore(VectorStore):
         return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {}))
                 for p in response.points]
 
-    def search(self, name, vector, k=10, must=None, exclude_ids=()):
+    def search(self, name, vector, k=10, must=None, exclude_ids=(), should=None):
         """The k points nearest to a dense vector, best first (list of Hit)."""
-        return self._query(name, floats(vector), DENSE, k, must, exclude_ids)
+        return self._query(name, floats(vector), DENSE, k, must, exclude_ids, should)
 
     def search_sparse(self, name, sparse, k=10, must=None, exclude_ids=()):
         """The k points with the highest dot product with a sparse vector {index: value}."""

@@ -39,13 +39,17 @@ def _condition(field, op, value):
     return qe.FieldCondition(key=field, range=qe.RangeFloat(gte=value.gte, lte=value.lte))
 
 
-def _filter(must=None, exclude_ids=()):
+def _filter(must=None, exclude_ids=(), should=None):
     must_conditions = [_condition(*c) for c in conditions(must)]
+    alternatives = [
+        parts[0] if len(parts) == 1 else qe.Filter(must=parts)
+        for parts in ([_condition(*c) for c in conditions(option)] for option in should or ())
+    ]
     excluded = set(id_list(exclude_ids))
-    if not must_conditions and not excluded:
+    if not must_conditions and not excluded and not alternatives:
         return None
     must_not = [qe.HasIdCondition(point_ids=excluded)] if excluded else None
-    return qe.Filter(must=must_conditions or None, must_not=must_not)
+    return qe.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
 
 
 class EdgeVectorStore(VectorStore):
@@ -196,8 +200,8 @@ class EdgeVectorStore(VectorStore):
             return qe.SearchParams(exact=True)
         return qe.SearchParams(hnsw_ef=HNSW_EF)
 
-    def _query(self, name, query, k, must, exclude_ids, dense=True):
-        query_filter = _filter(must, exclude_ids)
+    def _query(self, name, query, k, must, exclude_ids, dense=True, should=None):
+        query_filter = _filter(must, exclude_ids, should)
         with self._shard(name, "searching") as shard:
             params = self._params(shard) if dense else None
             found = shard.query(qe.QueryRequest(
@@ -205,9 +209,10 @@ class EdgeVectorStore(VectorStore):
             ))
         return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in found]
 
-    def search(self, name, vector, k=10, must=None, exclude_ids=()):
+    def search(self, name, vector, k=10, must=None, exclude_ids=(), should=None):
         """The k points nearest to a dense vector, best first (list of Hit)."""
-        return self._query(name, qe.Query.Nearest(floats(vector), using=DENSE), k, must, exclude_ids)
+        query = qe.Query.Nearest(floats(vector), using=DENSE)
+        return self._query(name, query, k, must, exclude_ids, should=should)
 
     def search_sparse(self, name, sparse, k=10, must=None, exclude_ids=()):
         """The k points with the highest dot product with a sparse vector {index: value}."""
