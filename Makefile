@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+HTMX_VERSION := 2.0.8
 export FLASK_APP := app
 
 .PHONY: run test install install-dev db seed serve clean
@@ -20,9 +21,15 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Tests run offline, so they serve htmx from a copy taken from the npm registry (git-ignored).
+static/vendor/htmx.min.js:
+	mkdir -p static/vendor
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
+	  && tar xzf htmx.org-$(HTMX_VERSION).tgz && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
+
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev static/vendor/htmx.min.js
 
 db: install
 	$(BIN)/flask db upgrade

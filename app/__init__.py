@@ -64,6 +64,7 @@ def register_blueprints(app):
     """Attach one blueprint per area of the site."""
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .library import bp as library_bp
     from .profile import bp as profile_bp
     from .recommendations import bp as recommendations_bp
     from .songs import bp as songs_bp
@@ -71,6 +72,7 @@ def register_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(songs_bp)
     app.register_blueprint(profile_bp)
+    app.register_blueprint(library_bp)
     app.register_blueprint(recommendations_bp)
     app.register_blueprint(api_bp)
     app.add_url_rule("/", endpoint="index", view_func=_index)
@@ -78,8 +80,9 @@ def register_blueprints(app):
 
 def _index():
     from flask import redirect, url_for
+    from flask_login import current_user
 
-    return redirect(url_for("songs.index"))
+    return redirect(url_for("recommendations.page" if current_user.is_authenticated else "auth.login"))
 
 
 def register_error_handlers(app):
@@ -92,6 +95,9 @@ def register_error_handlers(app):
 def register_template_helpers(app):
     """Values every template can use."""
     from .catalog.vocab import ACTIVITY_TAGS, EMOTIONS
+    from .web import current_path
+
+    app.jinja_env.globals["current_path"] = current_path
 
     @app.context_processor
     def vocabularies():

@@ -59,6 +59,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; pages left open still post
+    # htmx from a CDN, pinned, with Subresource Integrity; HTMX_SRC serves another copy (tests use
+    # the one `make install-dev` takes from the npm registry into static/vendor/).
+    HTMX_VERSION = "2.0.8"
+    HTMX_SRC = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+    HTMX_INTEGRITY = "sha384-/TgkGk7p307TH7EXJDuUlgG3Ce1UVolAOFopFekQkkXihi5u/6OCvVKyz1W+idaz"
     EMBEDDING_DEVICE = "cpu"
     EMBEDDING_BATCH_SIZE = 64
     DEMO_CATALOG = str(Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv")
@@ -75,6 +80,7 @@ class Config:
             QDRANT_LOCATION=_env("QDRANT_LOCATION"),
             VECTORS_PATH=_env("VECTORS_PATH", str(Path(instance_path) / "vectors")),
             EMBEDDING_DEVICE=_env("EMBEDDING_DEVICE", "cpu"),
+            HTMX_SRC=_env("HTMX_SRC", cls.HTMX_SRC),
             SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
         )
         return settings
@@ -91,6 +97,7 @@ class TestConfig(Config):
     QDRANT_LOCATION = ":memory:"
     VECTORS_PATH = None
     SESSION_COOKIE_SECURE = False
+    HTMX_SRC = "/static/vendor/htmx.min.js"  # tests run offline
 
     @classmethod
     def from_env(cls, instance_path):

@@ -1,8 +1,8 @@
 """The profile form: age, bio, emotions and tags."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..catalog.vocab import ACTIVITY_TAGS, EMOTIONS
@@ -24,3 +24,7 @@ class ProfileForm(FlaskForm):
         known = list(ACTIVITY_TAGS) + [g for g in genres if g not in ACTIVITY_TAGS]
         known += [t for t in saved_tags if t not in known]
         self.tags.choices = known
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=64)])

@@ -1,29 +1,60 @@
-"""Showing and editing the logged-in user's profile."""
+"""The logged-in user's profile: stated preferences, and API tokens (created, listed, revoked)."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..services import accounts, catalog
+from ..services import accounts, catalog, tokens
 from ..services.activity import event_count
 from . import bp
-from .forms import ProfileForm
+from .forms import ProfileForm, TokenForm
+
+
+def _profile_form():
+    form = ProfileForm(obj=current_user)
+    form.set_tag_choices([genre for genre, _ in catalog.genre_counts(limit=30)], current_user.tags)
+    return form
+
+
+def _render(form, token_form=None, new_token=None, status=200):
+    return render_template(
+        "profile.html",
+        form=form,
+        token_form=token_form or TokenForm(),
+        tokens=tokens.list_tokens(current_user.id),
+        new_token=new_token,
+        events=event_count(current_user.id),
+    ), status
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def show():
-    form = ProfileForm(obj=current_user)
-    form.set_tag_choices([genre for genre, _ in catalog.genre_counts(limit=30)], current_user.tags)
-    status = 200
+    form = _profile_form()
     if form.validate_on_submit():
-        accounts.update_profile(
-            current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data
-        )
-        flash("Profile saved.", "success")
+        # Saving recomputes the taste vector (in update_profile), so recommendations follow at once.
+        accounts.update_profile(current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data)
+        flash("Profile saved. Your recommendations now follow it.", "success")
         return redirect(url_for("profile.show"))
-    if form.is_submitted():
-        status = 400
-    return (
-        render_template("profile.html", form=form, events=event_count(current_user.id)),
-        status,
-    )
+    return _render(form, status=400 if form.is_submitted() else 200)
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    token_form = TokenForm()
+    if not token_form.validate_on_submit():
+        return _render(_profile_form(), token_form, status=400)
+    _, plaintext = tokens.create_token(current_user.id, token_form.name.data)
+    # Rendered, not flashed: a flash would travel in the session cookie.
+    return _render(_profile_form(), new_token=plaintext)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    if request.form.get("confirm") != "yes":
+        abort(400, "confirm=yes is required to revoke a token")
+    if tokens.revoke_token(current_user.id, token_id) is None:
+        abort(404, "No such token.")
+    flash("Token revoked: programs using it can no longer sign in.", "success")
+    return redirect(url_for("profile.show") + "#tokens")

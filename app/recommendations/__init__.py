@@ -1,7 +1,7 @@
-"""Recommendations: the original JSON paths (legacy), and later the pages."""
+"""Recommendations: the pages, and the original JSON paths (legacy)."""
 
 from flask import Blueprint
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
-from . import legacy  # noqa: E402,F401
+from . import legacy, pages  # noqa: E402,F401

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("songs", __name__, url_prefix="/songs")
 
-from . import routes  # noqa: E402,F401
+from . import actions, routes  # noqa: E402,F401

@@ -1,43 +1,73 @@
-"""The paged song list and the song page."""
+"""Browsing the catalog (live search, filters, paging) and the song page."""
 
 from flask import abort, current_app, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from ..catalog.vocab import ACTIVITY_TAGS, AUDIO_FEATURES, EMOTIONS
 from ..extensions import db
 from ..models import Song
 from ..services import catalog
-from ..services.activity import state_for
+from ..services.library import states_for
+from ..services.recommendations import similar_songs
+from ..web import is_htmx, page_arg
 from . import bp
+
+
+def browse_filters():
+    """The browse page's filters from the query string; 400 for values outside the vocabularies."""
+    filters = {
+        "q": request.args.get("q", "").strip()[:200],
+        "genre": request.args.get("genre", "").strip(),
+        "emotion": request.args.get("emotion", "").strip(),
+        "tag": request.args.get("tag", "").strip(),
+        "explicit": request.args.get("explicit", "").strip(),
+        "sort": request.args.get("sort", "popularity"),
+    }
+    if filters["sort"] not in catalog.SORTS:
+        abort(400, f"sort must be one of: {', '.join(catalog.SORTS)}")
+    if filters["emotion"] and filters["emotion"] not in EMOTIONS:
+        abort(400, f"emotion must be one of: {', '.join(EMOTIONS)}")
+    if filters["explicit"] not in ("", "hide", "only"):
+        abort(400, "explicit must be 'hide' or 'only'")
+    return filters
 
 
 @bp.route("/")
 @login_required
 def index():
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        abort(400, "page must be a whole number")
-    if page < 1:
-        abort(400, "page must be 1 or more")
-    q = request.args.get("q", "").strip()[:200]
-    genre = request.args.get("genre", "").strip()
-    sort = request.args.get("sort", "popularity")
-    if sort not in catalog.SORTS:
-        abort(400, f"sort must be one of: {', '.join(catalog.SORTS)}")
-    songs = catalog.page_of_songs(page, current_app.config["SONGS_PER_PAGE"], q, genre, sort)
-    return render_template(
-        "songs/index.html",
-        songs=songs,
-        q=q,
-        genre=genre,
-        sort=sort,
-        genres=catalog.genre_counts(limit=60),
-        sorts=list(catalog.SORTS),
+    f = browse_filters()
+    explicit = {"hide": False, "only": True}.get(f["explicit"])
+    songs = catalog.page_of_songs(
+        page_arg(), current_app.config["SONGS_PER_PAGE"], f["q"], f["genre"], f["sort"],
+        emotion=f["emotion"] or None, tag=f["tag"] or None, explicit=explicit,
     )
+    context = {
+        "songs": songs,
+        "filters": f,
+        "states": states_for(current_user.id, [s.id for s in songs.items]),
+        "genres": catalog.genre_counts(limit=60),
+        "sorts": list(catalog.SORTS),
+        "tags": ACTIVITY_TAGS,
+    }
+    if is_htmx():
+        return render_template("songs/_results.html", **context)
+    return render_template("songs/index.html", **context)
 
 
 @bp.route("/<int:song_id>")
 @login_required
 def show(song_id):
     song = db.get_or_404(Song, song_id)
-    return render_template("songs/show.html", song=song, state=state_for(song))
+    radio = similar_songs(song, k=6, user=current_user)
+    radio_ids = [item["song"]["id"] for item in radio["items"]]
+    radio_songs = {s.id: s for s in db.session.scalars(db.select(Song).where(Song.id.in_(radio_ids)))}
+    return render_template(
+        "songs/show.html",
+        song=song,
+        state=states_for(current_user.id, [song.id]).get(song.id),
+        features=[(name, getattr(song, name)) for name in AUDIO_FEATURES],
+        tags=catalog.song_tags(song),
+        radio=[(radio_songs[i["song"]["id"]], i["reason"]) for i in radio["items"] if i["song"]["id"] in radio_songs],
+        radio_states=states_for(current_user.id, radio_ids),
+        degraded=radio["degraded"],
+    )

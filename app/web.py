@@ -1,0 +1,39 @@
+"""Small helpers the page blueprints share: htmx detection, safe redirects back, paging arguments."""
+
+from flask import abort, redirect, request, url_for
+
+from .auth.routes import safe_next_url
+
+
+def is_htmx():
+    """True for a request htmx made (it wants a partial, not a page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def redirect_back(default_endpoint, **values):
+    """Redirect to the form's `next` (same site only), else to a default page."""
+    return redirect(safe_next_url(request.form.get("next")) or url_for(default_endpoint, **values))
+
+
+def page_arg():
+    """The `page` query argument: a whole number from 1, else 400."""
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        abort(400, "page must be a whole number")
+    if page < 1:
+        abort(400, "page must be 1 or more")
+    return page
+
+
+def current_path():
+    """The page the user is looking at (for htmx requests, the page that made them), as a local path."""
+    from urllib.parse import urlsplit
+
+    url = request.headers.get("HX-Current-URL") if is_htmx() else None
+    if url:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        path = request.full_path.rstrip("?")
+    return safe_next_url(path) or "/"
