@@ -57,13 +57,17 @@ def register_extensions(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        # A deactivated user's existing sessions and remember-me cookies stop working at once.
+        return user if user is not None and user.is_active else None
 
 
 def register_blueprints(app):
     """Attach one blueprint per area of the site."""
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .health import bp as health_bp
     from .library import bp as library_bp
     from .profile import bp as profile_bp
     from .recommendations import bp as recommendations_bp
@@ -75,6 +79,8 @@ def register_blueprints(app):
     app.register_blueprint(library_bp)
     app.register_blueprint(recommendations_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
     app.add_url_rule("/", endpoint="index", view_func=_index)
 
 

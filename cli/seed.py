@@ -10,6 +10,7 @@ from app.catalog.schemas import SchemaError
 from app.services import seeding
 from app.services.catalog import song_count
 from app.services.catalog_import import import_spotify_csv
+from app.services.system_status import record_seed_run
 
 from .progress import progress_bar
 from .store import uses_vector_store
@@ -158,3 +159,4 @@ def seed_all(songs_path, user_count, per_user, seed_value, if_empty):
     run_activity_seed(per_user, seed_value)
     run_song_embeddings()
     run_user_embeddings()
+    record_seed_run(songs_path or current_app.config["DEMO_CATALOG"])

@@ -1,10 +1,13 @@
-"""`flask users token | tokens | revoke-token`: API tokens for a user."""
+"""`flask users create | promote | demote | deactivate | reactivate | token | tokens | revoke-token`."""
+
+import sys
 
 import click
 from flask.cli import with_appcontext
 
-from app.services import tokens
+from app.services import admin_users, tokens
 from app.services.accounts import find_user
+from app.services.audit import Actor
 from app.services.history import isoformat
 
 
@@ -21,7 +24,73 @@ def _when(value):
 
 @click.group()
 def users():
-    """Manage users' API tokens."""
+    """Manage accounts, admins and users' API tokens."""
+
+
+def _read_password(from_stdin):
+    if from_stdin:
+        # One line, so `printf '%s\n' "$PW" | flask users create ...` works from scripts.
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="Make the new user an admin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (no prompt).")
+@with_appcontext
+def create_user(username, admin, password_stdin):
+    """Create USERNAME, asking for the password (hidden, typed twice)."""
+    problems = admin_users.check_new_account(username, "x" * admin_users.MIN_PASSWORD)
+    if problems:  # refused before asking for a password that would be thrown away
+        raise click.ClickException(f"username {problems['username']}")
+    password = _read_password(password_stdin)
+    try:
+        user = admin_users.create_user(username, password, Actor.cli(), admin=admin)
+    except (admin_users.UsernameTaken, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {'admin' if user.is_admin else 'user'} {user.username} (id {user.id}).")
+
+
+def _set_flags(username, done, **flags):
+    user = _user(username)
+    try:
+        actions = admin_users.set_flags(user, Actor.cli(), **flags)
+    except admin_users.LastAdmin as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{user.username} {done}." if actions else f"{user.username}: nothing to change.")
+
+
+@users.command("promote")
+@click.argument("username")
+@with_appcontext
+def promote(username):
+    """Make USERNAME an admin."""
+    _set_flags(username, "is now an admin", is_admin=True)
+
+
+@users.command("demote")
+@click.argument("username")
+@with_appcontext
+def demote(username):
+    """Take admin rights from USERNAME (never from the last active admin)."""
+    _set_flags(username, "is no longer an admin", is_admin=False)
+
+
+@users.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def deactivate(username):
+    """Stop USERNAME logging in, their sessions and their tokens; their data stays."""
+    _set_flags(username, "is deactivated", is_active=False)
+
+
+@users.command("reactivate")
+@click.argument("username")
+@with_appcontext
+def reactivate(username):
+    """Let a deactivated USERNAME log in again (their tokens work again too)."""
+    _set_flags(username, "is active again", is_active=True)
 
 
 @users.command("token")

@@ -137,7 +137,7 @@ def test_legacy_paths_map_to_the_three_approaches(client, app, user, demo_songs,
 
 
 @pytest.mark.parametrize("method, path, status", [
-    ("post", "/api/v1/songs", 405),
+    ("put", "/api/v1/songs", 405),  # POST is an admin write now
     ("delete", "/api/v1/me/activities", 405),
     ("post", "/recommendations/knowledge_based/1/", 405),
     ("get", "/api/v1/no-such-thing", 404),

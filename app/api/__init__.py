@@ -9,7 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The app-wide check cannot tell Bearer clients apart; guard_api_request checks cookie writes itself.
 csrf.exempt(bp)
 
-from . import me, openapi, songs  # noqa: E402,F401
+from . import admin_songs, admin_users, me, openapi, songs  # noqa: E402,F401
 from .auth import guard_api_request  # noqa: E402
 
 bp.before_request(guard_api_request)

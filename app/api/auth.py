@@ -24,7 +24,7 @@ def authenticate():
         abort(401, "The Authorization header must be 'Bearer <token>'.")
     user = tokens.user_for_token(token.strip())
     if user is None:
-        abort(401, "The API token is unknown or was revoked.")
+        abort(401, "The API token is unknown or was revoked, or its account is deactivated.")
     # Sets current_user for this request only: login_user would write the session and send a cookie.
     login_manager._update_request_context_with_user(user)
     g.auth_method = "token"
@@ -68,3 +68,9 @@ def visible_user(user_id):
     if user.id != current_user.id and not current_user.is_admin:
         abort(403, "You can only read your own recommendations and activity.")
     return user
+
+
+def require_admin():
+    """Abort 403 unless the (already authenticated) caller is an admin."""
+    if not current_user.is_admin:
+        abort(403, "Only administrators can do this.")

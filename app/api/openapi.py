@@ -4,6 +4,7 @@ from ..catalog import vocab
 from ..services.catalog import SORTS
 from ..services.recommendations import APPROACHES
 from . import bp
+from .openapi_admin import ADMIN_PATHS, ADMIN_RESPONSES, ADMIN_SCHEMAS
 from .openapi_schemas import RESPONSES, SCHEMAS, SECURITY_SCHEMES
 from .params import DEFAULT_PER_PAGE, MAX_K, MAX_PER_PAGE
 
@@ -146,6 +147,10 @@ PATHS = {
     ]),
 }
 
+# Admin operations share paths with the readers' ones (/songs), so they merge path by path.
+for _path, _operations in ADMIN_PATHS.items():
+    PATHS[_path] = {**PATHS.get(_path, {}), **_operations}
+
 DOCUMENT = {
     "openapi": "3.0.3",
     "info": {
@@ -157,7 +162,8 @@ DOCUMENT = {
     "servers": [{"url": "/"}],
     "security": [{"bearerAuth": []}, {"cookieAuth": []}],
     "paths": PATHS,
-    "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES, "responses": RESPONSES},
+    "components": {"schemas": {**SCHEMAS, **ADMIN_SCHEMAS}, "securitySchemes": SECURITY_SCHEMES,
+                   "responses": {**RESPONSES, **ADMIN_RESPONSES}},
 }
 
 

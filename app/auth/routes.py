@@ -55,11 +55,16 @@ def login():
     status = 200
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
-        if user is not None:
+        if user is not None and not user.is_active:
+            # Said only after the right password, so it reveals nothing to someone guessing.
+            form.username.errors.append("This account is deactivated. Ask an administrator to reactivate it.")
+            status = 403
+        elif user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(form.next.data) or url_for("index"))
-        form.password.errors.append("Wrong username or password.")
-        status = 400
+        else:
+            form.password.errors.append("Wrong username or password.")
+            status = 400
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status

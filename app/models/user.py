@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     emotions: Mapped[list] = mapped_column(sa.JSON, default=list)
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Overrides UserMixin.is_active: Flask-Login refuses to log in a deactivated user.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     def set_password(self, password):

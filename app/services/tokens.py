@@ -65,7 +65,7 @@ def revoke_token(user_id, token_id):
 
 
 def user_for_token(plaintext):
-    """The user a live token belongs to, or None; records when the token was last used."""
+    """The active user a live token belongs to, or None; records when the token was last used."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX):
         return None
     # Looked up by hash, so response time says nothing about how much of a guess was right.
@@ -74,9 +74,12 @@ def user_for_token(plaintext):
     )
     if token is None:
         return None
+    user = db.session.get(User, token.user_id)
+    if not user.is_active:  # deactivated: the token works again if the account is reactivated
+        return None
     now = utcnow()
     last = _aware(token.last_used_at)
     if last is None or now - last >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.session.commit()
-    return db.session.get(User, token.user_id)
+    return user

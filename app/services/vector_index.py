@@ -192,6 +192,14 @@ def _write_song_vectors(songs, vectors, digests, model_name):
     db.session.commit()
 
 
+def embed_song_rows(songs):
+    """Embed these songs now and write their points and SQL vectors (an admin's edit, one song)."""
+    ensure_collections()
+    model = embedder()
+    texts = [song_embedding_text(song) for song in songs]
+    _write_song_vectors(songs, model.encode(texts), [text_hash(t) for t in texts], model.name)
+
+
 def reindex_songs(songs):
     """Write points again from the vectors kept in SQL, with fresh payloads (no model call)."""
     ids = [song.id for song in songs]
@@ -217,7 +225,7 @@ def mark_songs_unindexed(song_ids):
 
 
 __all__ = [
-    "SONGS", "USERS", "EmbedResult", "VectorStoreError", "close_vector_store", "embed_songs",
-    "embedder", "ensure_collections", "mark_songs_unindexed", "reindex_songs", "song_payload",
-    "vector_store",
+    "SONGS", "USERS", "EmbedResult", "VectorStoreError", "close_vector_store", "embed_song_rows",
+    "embed_songs", "embedder", "ensure_collections", "mark_songs_unindexed", "reindex_songs",
+    "song_payload", "vector_store",
 ]

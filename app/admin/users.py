@@ -1,0 +1,58 @@
+"""Admin pages for users: search, a profile with activity counts, promote/demote, (de)activate."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import User
+from ..services import admin_users
+from ..services.audit import Actor
+from . import bp
+from .forms import USER_ACTIONS, UserActionForm
+from .songs import page_arg
+
+USERS_PER_PAGE = 30
+DONE = {
+    "user.promote": "is now an admin",
+    "user.demote": "is no longer an admin",
+    "user.deactivate": "is deactivated: they cannot log in and their tokens stop working",
+    "user.reactivate": "is active again",
+}
+
+
+@bp.get("/users")
+def users():
+    """Users whose name contains a search, by name, a page at a time."""
+    q = request.args.get("q", "").strip()[:64]
+    page = admin_users.page_of_users(q or None, page_arg(), USERS_PER_PAGE)
+    return render_template("admin/users.html", users=page, q=q)
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id):
+    """A user's profile, activity counts and the actions an admin can take."""
+    target = db.get_or_404(User, user_id)
+    return render_template(
+        "admin/user.html", user=target, detail=admin_users.user_detail_json(target), form=UserActionForm()
+    )
+
+
+@bp.post("/users/<int:user_id>")
+def change_user(user_id):
+    """Promote, demote, deactivate or reactivate; refuses to remove the last active admin."""
+    target = db.get_or_404(User, user_id)
+    form = UserActionForm()
+    if not form.validate_on_submit():
+        abort(400, "Unknown action: choose promote, demote, deactivate or reactivate.")
+    try:
+        actions = admin_users.set_flags(
+            target, Actor(current_user._get_current_object(), via="page"), **USER_ACTIONS[form.action.data]
+        )
+    except admin_users.LastAdmin as exc:
+        flash(str(exc), "error")
+    else:
+        for action in actions:
+            flash(f"{target.username} {DONE[action]}.", "success")
+        if not actions:
+            flash("Nothing changed.", "info")
+    return redirect(url_for("admin.user", user_id=user_id))

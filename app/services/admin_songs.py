@@ -1,0 +1,139 @@
+"""Admins changing the catalog: SQL first, then the vector index, which may lag but is never lost.
+
+A song's SQL change always commits. The index is written right after; when the vector store fails,
+the song is marked unindexed (and, when its text changed, its stored text hash no longer matches),
+so `flask vectors sync`, or the song's next edit, repairs it. Callers report "index": "pending".
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..catalog.records import natural_key, record_hash
+from ..catalog.validation import validate_song
+from ..embeddings import text_hash
+from ..extensions import db
+from ..models import ActivityEvent, Song, SongVector, UserSong
+from ..vectors import VectorStoreError
+from . import audit
+from .user_vectors import refresh_user_vectors
+from .vector_index import (
+    SONGS, embed_song_rows, ensure_collections, mark_songs_unindexed, reindex_songs,
+    song_embedding_text, vector_store,
+)
+
+log = logging.getLogger(__name__)
+INDEXED, PENDING = "ok", "pending"
+DETAIL_TEXT = 120  # audit details keep the start of long values (lyrics), not the whole text
+
+
+class SongExists(ValueError):
+    """Another song already has this artist, title and album."""
+
+    def __init__(self, song_id):
+        super().__init__(f"A song with this artist, title and album exists already (id {song_id}).")
+        self.song_id = song_id
+
+
+@dataclass
+class SongChange:
+    """What an admin's change did: the song (None once deleted), changed fields, index state."""
+
+    song_id: int
+    song: Song | None
+    index: str
+    changed: list = field(default_factory=list)
+    users_updated: int = 0
+
+
+def label(song):
+    """How the audit log and messages name a song."""
+    return f"{song.artist} – {song.title}"
+
+
+def _detail(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) > DETAIL_TEXT:
+        return value[:DETAIL_TEXT] + "…"
+    return value
+
+
+def index_song(song):
+    """Re-embed a song whose text changed, else rewrite its payload; "ok", or "pending" if the store failed."""
+    row = db.session.get(SongVector, song.id)
+    try:
+        if row is None or row.text_hash != text_hash(song_embedding_text(song)):
+            embed_song_rows([song])
+        else:
+            ensure_collections()
+            reindex_songs([song])
+        return INDEXED
+    except VectorStoreError as exc:
+        db.session.rollback()
+        log.warning("vector store unavailable, song %s left for sync: %s", song.id, exc)
+        mark_songs_unindexed([song.id])
+        return PENDING
+
+
+def create_song(data, actor):
+    """Validate and add a song, then index it; raises SongInvalid or SongExists."""
+    values = validate_song(data)
+    key = natural_key(None, values["artist"], values["title"], values.get("album"))
+    existing = db.session.scalar(sa.select(Song.id).where(Song.natural_key == key))
+    if existing is not None:
+        raise SongExists(existing)
+    defaults = {"artists": [], "genres": [], "similar_songs": []}
+    song = Song(natural_key=key, row_hash=record_hash(values), **{**defaults, **values})
+    db.session.add(song)
+    db.session.flush()
+    audit.record(actor, "song.create", "song", song.id, label(song),
+                 {"fields": {name: _detail(value) for name, value in sorted(values.items())}})
+    db.session.commit()
+    return SongChange(song.id, song, index_song(song), sorted(values))
+
+
+def update_song(song, data, actor):
+    """Validate and apply an edit of some fields, then bring the index up to date; raises SongInvalid."""
+    # The import's row hash is kept, so re-importing an unchanged CSV leaves the admin's edit alone.
+    values = validate_song(data, partial=True)
+    changes = {
+        name: {"from": _detail(getattr(song, name)), "to": _detail(value)}
+        for name, value in values.items() if getattr(song, name) != value
+    }
+    for name in changes:
+        setattr(song, name, values[name])
+    if changes:
+        audit.record(actor, "song.update", "song", song.id, label(song), {"changed": changes})
+        db.session.commit()
+    # Even an edit that changes nothing repairs a song a failed write left stale.
+    return SongChange(song.id, song, index_song(song), sorted(changes))
+
+
+def delete_song(song, actor):
+    """Remove a song with its activity rows in one transaction, then from the index and taste vectors."""
+    song_id, name = song.id, label(song)
+    users = db.session.scalars(sa.select(UserSong.user_id).where(UserSong.song_id == song_id)).all()
+    events = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ActivityEvent).where(ActivityEvent.song_id == song_id)
+    )
+    audit.record(actor, "song.delete", "song", song_id, name,
+                 {"album": song.album, "events_removed": events, "users_affected": len(users)})
+    # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite applies only with
+    # foreign keys switched on for the connection.
+    for model in (ActivityEvent, UserSong, SongVector):
+        db.session.execute(sa.delete(model).where(model.song_id == song_id))
+    db.session.delete(song)
+    db.session.commit()
+    index = INDEXED
+    try:
+        vector_store().delete(SONGS, [song_id])
+    except VectorStoreError as exc:
+        # The orphan point is harmless meanwhile (every list reads songs back from SQL); sync drops it.
+        log.warning("vector store unavailable, point of deleted song %s left for sync: %s", song_id, exc)
+        index = PENDING
+    # Taste vectors and the users' sparse points must forget the song; failures are kept for sync.
+    refresh_user_vectors(users)
+    return SongChange(song_id, None, index, users_updated=len(users))
