@@ -8,7 +8,6 @@ its own process so peak memory is comparable: flat memory means the same peak at
 """
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -21,21 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def replicate(sample, rows, out_path):
-    """Write `rows` data rows cycling through the sample, each copy a distinct song."""
-    with open(sample, newline="", encoding="utf-8") as src:
-        reader = csv.reader(src)
-        header = next(reader)
-        body = list(reader)
-    title = header.index("song")
-    with open(out_path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for n in range(rows):
-            row = list(body[n % len(body)])
-            row[title] = f"{row[title]} #{n}"  # the sample repeats songs; every copy is new here
-            writer.writerow(row)
+from bench.catalogs import replicate_csv  # noqa: E402
 
 
 def measure(path):
@@ -82,7 +67,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"songs_{size}.csv"
-            replicate(sample, size, path)
+            replicate_csv(sample, size, path)  # the sample repeats songs: rename every row
             out = subprocess.run(
                 [sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True
             ).stdout

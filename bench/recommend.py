@@ -10,7 +10,6 @@ inside vector store calls is measured separately from the rest (SQL, scoring, JS
 """
 
 import argparse
-import csv
 import random
 import sys
 import tempfile
@@ -21,6 +20,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.catalogs import replicate_csv  # noqa: E402
 DEMO = ROOT / "data" / "demo_songs.csv"
 TARGET_P95_MS = 30
 
@@ -47,24 +48,6 @@ class TimedStore:
         return timed
 
 
-def replicate(size, out_path):
-    """The demo catalog repeated to `size` rows, each copy a distinct song."""
-    with open(DEMO, newline="", encoding="utf-8") as src:
-        reader = csv.reader(src)
-        header = next(reader)
-        rows = list(reader)
-    title = header.index("song")
-    with open(out_path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for n in range(size):
-            row = list(rows[n % len(rows)])
-            if n >= len(rows):
-                row[title] = f"{row[title]} #{n // len(rows)}"
-            writer.writerow(row)
-    return len(rows)
-
-
 def build(tmp, size, base_vectors, users):
     """An app on SQLite + Edge holding `size` songs and `users` seeded users with vectors."""
     import sqlalchemy as sa
@@ -85,7 +68,7 @@ def build(tmp, size, base_vectors, users):
     with app.app_context():
         upgrade()
         csv_path = Path(tmp) / f"songs{size}.csv"
-        originals = replicate(size, csv_path)
+        originals = replicate_csv(DEMO, size, csv_path, rename_first_pass=False)
         import_spotify_csv(csv_path)
         if base_vectors is None:
             texts = [song_embedding_text(s) for page in iter_song_pages() for s in page]
