@@ -88,3 +88,35 @@ def test_public_pages_render(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert b'name="csrf_token"' in response.data
+
+
+def test_upgrading_an_existing_database_keeps_its_rows(tmp_path):
+    """Migrations that rebuild a table on SQLite must not cascade-delete the rows that point at it."""
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="7b17224cb571")  # the schema before the users table gained is_active
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, username, password_hash, emotions, tags, is_admin, created_at) "
+                "VALUES (1, 'old', 'x', '[]', '[]', 0, '2026-01-01')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO songs (id, natural_key, row_hash, title, artist, artists, genres, similar_songs, "
+                "created_at, updated_at) VALUES (1, 'k', 'h', 'T', 'A', '[]', '[]', '[]', '2026-01-01', '2026-01-01')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO user_songs (user_id, song_id, play_count, liked, bookmarked, disliked, updated_at) "
+                "VALUES (1, 1, 3, 1, 0, 0, '2026-01-01')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO activity_events (user_id, song_id, kind, created_at) VALUES (1, 1, 'like', '2026-01-01')"
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM user_songs").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM activity_events").scalar() == 1
+            assert conn.exec_driver_sql("SELECT is_active FROM users").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
