@@ -3,6 +3,7 @@
 
 def register(app):
     """Attach the command groups to the app's CLI."""
+    from .evaluate import evaluate
     from .seed import seed
     from .users import users
     from .vectors import vectors
@@ -10,3 +11,4 @@ def register(app):
     app.cli.add_command(seed)
     app.cli.add_command(vectors)
     app.cli.add_command(users)
+    app.cli.add_command(evaluate)

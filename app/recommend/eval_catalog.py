@@ -1,0 +1,60 @@
+"""The engines' CatalogData over an evaluation's training split, and the random baseline."""
+
+import numpy as np
+
+from .items import NO_FILTERS, Recommendation
+
+RANDOM = "random"
+
+
+class SplitCatalog:
+    """CatalogData answered from training interactions only, so nothing held out leaks into
+    neighbours' songs or into popularity."""
+
+    def __init__(self, infos, histories):
+        """infos: {item id: SongInfo}; histories: {user id: {item id: training weight}}."""
+        self.infos = infos
+        self._positives = {}
+        fans = dict.fromkeys(infos, 0)
+        for user_id, history in histories.items():
+            liked = {item: w for item, w in history.items() if w > 0}
+            if liked:
+                top = max(liked.values())
+                self._positives[user_id] = {item: w / top for item, w in liked.items()}
+            for item in liked:
+                if item in fans:
+                    fans[item] += 1
+        self.fans = fans
+        # Ranked once: most training fans, then the item's own popularity, then id (deterministic).
+        self._ranked = sorted(infos, key=lambda i: (-fans[i], -infos[i].popularity, i))
+
+    def songs(self, ids):
+        """{id: SongInfo} for the ids that exist."""
+        return {i: self.infos[i] for i in ids if i in self.infos}
+
+    def positives(self, user_ids):
+        """{user id: {item id: weight scaled so the user's strongest is 1}}, training only."""
+        return {u: dict(self._positives[u]) for u in user_ids if u in self._positives}
+
+    def popular(self, k, filters, exclude):
+        """The k items with the most training fans passing filters, none in exclude."""
+        result = []
+        for item in self._ranked:
+            if len(result) == k:
+                break
+            info = self.infos[item]
+            if item in exclude or (filters != NO_FILTERS and not filters.accepts(info)):
+                continue
+            count = self.fans[item]
+            reason = f"Popular here: liked by {count} listener{'s' if count != 1 else ''}"
+            result.append((item, float(count) + info.popularity / 100, reason))
+        return result
+
+
+def random_recommendations(ctx, item_ids, k, seed):
+    """k items drawn uniformly from those outside the user's library, reproducible per (seed, user)."""
+    rng = np.random.default_rng([int(seed), int(ctx.user_id)])
+    wanted = min(len(item_ids), k + len(ctx.library))  # enough that k survive the exclusion
+    picks = [item_ids[i] for i in rng.choice(len(item_ids), size=wanted, replace=False)]
+    chosen = [item for item in picks if item not in ctx.library][:k]
+    return [Recommendation(item, 0.0, RANDOM, "Picked at random", (RANDOM,)) for item in chosen]

@@ -1,0 +1,47 @@
+"""`flask evaluate`: every approach scored offline on held-out activity from the app's own database."""
+
+import json
+import tempfile
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from .progress import progress_bar
+
+
+@click.command("evaluate")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(min=1), help="List length scored.")
+@click.option("--holdout", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Most recent positive interactions held out per user.")
+@click.option("--min-positives", default=10, show_default=True, type=click.IntRange(min=2),
+              help="Users with fewer positive songs are not scored (they still count as neighbours).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results as JSON.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random baseline seed.")
+@with_appcontext
+def evaluate(k, holdout, min_positives, json_path, seed):
+    """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
+    from app.recommend.evaluation import format_table, run_evaluation
+    from app.services.evaluation import load_items, load_users
+    from app.services.vector_index import embedder
+    from app.vectors import VectorStoreError, create_vector_store
+
+    if min_positives <= holdout:
+        raise click.ClickException("--min-positives must exceed --holdout, so every scored user keeps some")
+    users, items = load_users(holdout, min_positives), load_items()
+    if not items.infos:
+        raise click.ClickException("the catalog is empty: run flask seed all first")
+    if not any(u.held_out for u in users):
+        raise click.ClickException(f"no user has {min_positives} positive songs: lower --min-positives")
+    # The app's own index is never opened: the evaluation's vectors live in a folder of their own.
+    with tempfile.TemporaryDirectory(prefix="songbird-eval-") as folder:
+        try:
+            result = run_evaluation(
+                users, items, lambda: create_vector_store(vectors_path=str(Path(folder) / "vectors")),
+                embedder(), k=k, seed=seed, progress=progress_bar,
+            )
+        except VectorStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(format_table(result))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
