@@ -55,10 +55,11 @@ class SqlCatalog:
     def positives(self, user_ids):
         """{user id: {song id: weight scaled so the user's strongest is 1}}."""
         weights = {}
-        rows = db.session.execute(
-            sa.select(UserSong.user_id, UserSong.song_id, UserSong.play_count, UserSong.liked,
-                      UserSong.rating, UserSong.bookmarked, UserSong.disliked)
-            .where(UserSong.user_id.in_(list(user_ids)))
+        t = UserSong.__table__
+        # Core, not ORM: thousands of neighbour rows a request, and ORM row handling doubled the time.
+        rows = db.session.connection().execute(
+            sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked,
+                      t.c.disliked).where(t.c.user_id.in_(list(user_ids)))
         )
         for user_id, song_id, *state in rows:
             weight = interaction_weight(*state)
