@@ -119,3 +119,17 @@ def demo_songs(app):
         summary = import_spotify_csv(DEMO_CATALOG, limit=300)
     assert summary.inserted > 250
     return summary
+
+
+@pytest.fixture
+def seeded(app, demo_songs):
+    """Demo songs with vectors, eight seeded users with 25 songs of activity each, and their taste vectors."""
+    from app.services import seeding
+    from app.services.user_vectors import refresh_all_user_vectors
+    from app.services.vector_index import embed_songs
+
+    with app.app_context():
+        seeding.seed_users(8, seed=2)
+        seeding.seed_activities(per_user=25, seed=2)
+        embed_songs()
+        refresh_all_user_vectors()

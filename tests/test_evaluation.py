@@ -21,10 +21,8 @@ from app.recommend.evaluation import (APPROACHES, item_matrix, preference_vector
 from app.recommend.items import SONGS, USERS
 from app.recommend.metrics import METRICS
 from app.recommend.taste import taste_vector
-from app.services import seeding
 from app.services.evaluation import hold_out, load_users
-from app.services.user_vectors import refresh_all_user_vectors
-from app.services.vector_index import embed_songs, vector_store
+from app.services.vector_index import vector_store
 from app.vectors import create_vector_store
 
 from .fakes import HashingEmbedder
@@ -152,15 +150,6 @@ def test_hold_out_takes_the_most_recent_positives_only():
     assert held == {2, 3}  # newest positives; the newer dislike and single play are not held out
     assert history == {1: 2.0, 4: -2.5, 5: 3.5} and library == {1, 4, 5, 6}
     assert hold_out(rows, holdout=2, min_positives=5)[2] == frozenset()  # too few positives: not scored
-
-
-@pytest.fixture
-def seeded(app, demo_songs):
-    with app.app_context():
-        seeding.seed_users(8, seed=2)
-        seeding.seed_activities(per_user=25, seed=2)
-        embed_songs()
-        refresh_all_user_vectors()
 
 
 def test_flask_evaluate_prints_every_approach_and_leaves_the_index_alone(app, seeded, runner, tmp_path):

@@ -6,21 +6,11 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Song, User, UserSong
 from app.recommend.items import Filters
-from app.services import accounts, seeding
+from app.services import accounts
 from app.services.activity import record_activity
 from app.services.recommendations import APPROACHES, recommend_for, similar_songs
-from app.services.user_vectors import refresh_all_user_vectors
-from app.services.vector_index import embed_songs, vector_store
+from app.services.vector_index import vector_store
 from app.vectors import VectorStoreError
-
-
-@pytest.fixture
-def seeded(app, demo_songs):
-    with app.app_context():
-        seeding.seed_users(8, seed=2)
-        seeding.seed_activities(per_user=25, seed=2)
-        embed_songs()
-        refresh_all_user_vectors()
 
 
 def library(user_id):
