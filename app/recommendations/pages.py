@@ -3,8 +3,6 @@
 from flask import abort, render_template
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..models import Song
 from ..services.library import states_for
 from ..services.recommendations import recommend_for
 from ..web import is_htmx
@@ -26,13 +24,13 @@ def page(approach):
     if approach not in TABS:
         abort(404, f"No recommendations called '{approach}'.")
     result = recommend_for(current_user, approach, k=PAGE_SIZE)
-    ids = [item["song"]["id"] for item in result["items"]]
-    rows = {song.id: song for song in db.session.scalars(db.select(Song).where(Song.id.in_(ids)))}
+    # Cards read the songs' JSON (title, artist, genre, ...): no second query for the same rows.
+    items = [(item["song"], item["reason"], item["sources"]) for item in result["items"]]
     context = {
         "approach": approach,
         "tabs": TABS,
-        "items": [(rows[i["song"]["id"]], i["reason"], i["sources"]) for i in result["items"] if i["song"]["id"] in rows],
-        "states": states_for(current_user.id, list(rows)),
+        "items": items,
+        "states": states_for(current_user.id, [song["id"] for song, _, _ in items]),
         "degraded": result["degraded"],
         "has_preferences": bool(current_user.emotions or current_user.tags),
     }

@@ -60,14 +60,13 @@ def show(song_id):
     song = db.get_or_404(Song, song_id)
     radio = similar_songs(song, k=6, user=current_user)
     radio_ids = [item["song"]["id"] for item in radio["items"]]
-    radio_songs = {s.id: s for s in db.session.scalars(db.select(Song).where(Song.id.in_(radio_ids)))}
     return render_template(
         "songs/show.html",
         song=song,
         state=states_for(current_user.id, [song.id]).get(song.id),
         features=[(name, getattr(song, name)) for name in AUDIO_FEATURES],
         tags=catalog.song_tags(song),
-        radio=[(radio_songs[i["song"]["id"]], i["reason"]) for i in radio["items"] if i["song"]["id"] in radio_songs],
+        radio=[(item["song"], item["reason"]) for item in radio["items"]],
         radio_states=states_for(current_user.id, radio_ids),
         degraded=radio["degraded"],
     )
