@@ -1,6 +1,7 @@
 """User accounts."""
 
 import datetime as dt
+import secrets
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -29,6 +30,13 @@ class User(UserMixin, db.Model):
     # Overrides UserMixin.is_active: Flask-Login refuses to log in a deactivated user.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # Bumped by the user's own actions and profile saves: part of every cached recommendation
+    # list's key, so the next request after a change misses the cache on every worker.
+    rec_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Part of the session and remember-me identity; rotated on logout, password change and
+    # deactivation, so cookies issued before stop authenticating.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16),
+                                               server_default="")
 
     def set_password(self, password):
         """Store a salted hash of the password, never the password."""
