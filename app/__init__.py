@@ -1,5 +1,6 @@
 """The music recommendation web app: create_app builds it in named steps."""
 
+import hmac
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,8 +21,10 @@ def create_app(config=None):
     )
     load_config(app, config)
     register_extensions(app)
+    register_input_limits(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -38,14 +41,16 @@ def load_config(app, config):
     app.config.from_mapping(base.from_env(app.instance_path))
     if isinstance(config, Mapping):
         app.config.from_mapping(config)
+    # The remember-me cookie is as good as a session: over HTTPS it is Secure like the session cookie.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
 
 def register_extensions(app):
-    """Bind the database, migrations, login and CSRF protection to the app."""
+    """Bind the database, migrations, login, CSRF protection and the cache to the app."""
     from . import models  # noqa: F401  (models must be imported for migrations to see them)
     from .database import configure_sqlite
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import cache, csrf, db, login_manager, migrate
 
     db.init_app(app)
     configure_sqlite(app)
@@ -54,12 +59,28 @@ def register_extensions(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    cache.init_app(app)  # one backend per app: two apps (tests, workers) never share SimpleCache
 
     @login_manager.user_loader
     def load_user(user_id):
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        # The identity is "<id>:<session token>" (User.get_id); logout, a new password and
+        # deactivation rotate the token, so cookies issued before no longer match and are refused.
+        # Old-style ids without a token are refused too: those browsers log in again once.
+        raw_id, _, token = user_id.partition(":")
+        if not (raw_id.isascii() and raw_id.isdigit() and token):
+            return None
+        user = db.session.get(models.User, int(raw_id))
+        if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
+            return None
         # A deactivated user's existing sessions and remember-me cookies stop working at once.
-        return user if user is not None and user.is_active else None
+        return user if user.is_active else None
+
+
+def register_input_limits(app):
+    """Bounded ids in routes, JSON depth and body size; before the blueprints add their routes."""
+    from .limits import install
+
+    install(app)
 
 
 def register_blueprints(app):
@@ -96,6 +117,14 @@ def register_error_handlers(app):
     from .errors import register
 
     register(app)
+
+
+def register_security(app):
+    """Login and API write throttling (with its 429 answers), and security headers on every response."""
+    from . import security_headers, throttle
+
+    throttle.init_app(app)
+    security_headers.init_app(app)
 
 
 def register_template_helpers(app):

@@ -58,7 +58,22 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # REMEMBER_COOKIE_SECURE follows SESSION_COOKIE_SECURE unless set itself (load_config).
+    # Throttling (app/throttle.py), in the limits' syntax ("10 per 15 minutes", ";" between several).
+    # Only failed logins count. memory:// counts in each process; redis://... shares the counts.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # When a shared storage (redis://...) is down, count in memory with the same limits rather than
+    # answering 500 to every login: throttling per process beats none and beats no logins.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    API_WRITE_LIMIT_PER_ACCOUNT = "120 per minute"
+    API_WRITE_LIMIT_PER_ADDRESS = "600 per minute"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; pages left open still post
+    # The largest legitimate body is an admin's song with 100,000 characters of lyrics: at most about
+    # 1.2 MB (astral characters as JSON \u escapes, or percent-encoded in a form). 2 MiB leaves a
+    # margin; bigger bodies get 413 (app/limits.py), as JSON on the API and a page elsewhere.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # htmx from a CDN, pinned, with Subresource Integrity; HTMX_SRC serves another copy (tests use
     # the one `make install-dev` takes from the npm registry into static/vendor/).
     HTMX_VERSION = "2.0.8"
@@ -67,6 +82,22 @@ class Config:
     EMBEDDING_DEVICE = "cpu"
     EMBEDDING_BATCH_SIZE = 64
     DEMO_CATALOG = str(Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv")
+    # For you's fusion weights, fitted by `flask evaluate --tune` on the demo (docs/evaluation.md).
+    FUSION_WEIGHTS = str(Path(__file__).resolve().parent.parent / "data" / "fusion_weights.json")
+    # The item model (app/services/item_model.py): fitted in a background thread, at most once per
+    # ITEM_MODEL_REFRESH_SECONDS after activity, and kept in ITEM_MODEL_PATH so a starting server
+    # loads it instead of fitting. 300 s, as the recommendation cache's TTL: others' activity
+    # reaches a list within that anyway, and each refit makes every cached For you list stale.
+    ITEM_MODEL_REFRESH = "background"
+    ITEM_MODEL_REFRESH_SECONDS = 300
+    ITEM_MODEL_MAX_ITEMS = 4000
+    # Finished recommendation lists (app/services/recommendation_cache.py). SimpleCache lives in
+    # each process, which is enough: the version in every key is read from the database, so an
+    # invalidation reaches every worker. CACHE_TYPE picks another Flask-Caching backend
+    # (REDIS_URL alone picks RedisCache, which needs the redis package installed).
+    CACHE_TYPE = "SimpleCache"
+    CACHE_THRESHOLD = 2000  # lists kept per process; a k=10 list pickles to about 6 KB: ~12 MB
+    RECOMMENDATION_CACHE_TTL = 300  # seconds; the reason is beside DEFAULT_TTL in that module
 
     @classmethod
     def from_env(cls, instance_path):
@@ -82,6 +113,20 @@ class Config:
             EMBEDDING_DEVICE=_env("EMBEDDING_DEVICE", "cpu"),
             HTMX_SRC=_env("HTMX_SRC", cls.HTMX_SRC),
             SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
+            FUSION_WEIGHTS=_env("FUSION_WEIGHTS", cls.FUSION_WEIGHTS),
+            ITEM_MODEL_PATH=_env("ITEM_MODEL_PATH", str(Path(instance_path) / "item_model.npz")),
+            ITEM_MODEL_REFRESH_SECONDS=float(_env("ITEM_MODEL_REFRESH_SECONDS", cls.ITEM_MODEL_REFRESH_SECONDS)),
+            ITEM_MODEL_MAX_ITEMS=int(_env("ITEM_MODEL_MAX_ITEMS", cls.ITEM_MODEL_MAX_ITEMS)),
+        )
+        settings.update({name: _env(name, settings[name]) for name in (
+            "RATELIMIT_STORAGE_URI", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
+            "API_WRITE_LIMIT_PER_ACCOUNT", "API_WRITE_LIMIT_PER_ADDRESS",
+        )})
+        redis_url = _env("CACHE_REDIS_URL", _env("REDIS_URL"))
+        settings.update(
+            CACHE_TYPE=_env("CACHE_TYPE", "RedisCache" if redis_url else cls.CACHE_TYPE),
+            CACHE_REDIS_URL=redis_url,
+            RECOMMENDATION_CACHE_TTL=int(_env("RECOMMENDATION_CACHE_TTL", cls.RECOMMENDATION_CACHE_TTL)),
         )
         return settings
 
@@ -98,6 +143,13 @@ class TestConfig(Config):
     VECTORS_PATH = None
     SESSION_COOKIE_SECURE = False
     HTMX_SRC = "/static/vendor/htmx.min.js"  # tests run offline
+    # Tests fit the item model inline on first use (a background thread would race the test's
+    # teardown) and keep it in memory; tests of the background refresh switch it back on.
+    ITEM_MODEL_REFRESH = "inline"
+    ITEM_MODEL_PATH = None
+    # Throttling stays on, with limits no other test reaches; tests/test_hardening_auth.py lowers them.
+    LOGIN_LIMIT_PER_ACCOUNT = LOGIN_LIMIT_PER_ADDRESS = "100000 per minute"
+    API_WRITE_LIMIT_PER_ACCOUNT = API_WRITE_LIMIT_PER_ADDRESS = "100000 per minute"
 
     @classmethod
     def from_env(cls, instance_path):

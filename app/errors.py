@@ -9,7 +9,7 @@ from .extensions import db
 
 _TITLES = {
     400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Not allowed",
-    500: "Server error",
+    413: "Request too large", 429: "Too many requests", 500: "Server error",
 }
 
 # Programs call these paths (the API, the original recommendation paths): errors there are always JSON.
@@ -59,7 +59,8 @@ def register(app):
                                        "in the X-CSRFToken header, or use a Bearer token.")
         return error_response(400, f"The form expired or was not sent from this site ({error.description}). Reload the page and try again.")
 
-    for code in (400, 401, 403, 404, 405):
+    # 413: a body over MAX_CONTENT_LENGTH (app/limits.py) gets the site's page, or JSON on the API.
+    for code in (400, 401, 403, 404, 405, 413):
 
         @app.errorhandler(code)
         def http_error(error, code=code):

@@ -3,6 +3,7 @@
 from flask import abort, redirect, request, url_for
 
 from .auth.routes import safe_next_url
+from .limits import MAX_PAGE
 
 
 def is_htmx():
@@ -16,13 +17,14 @@ def redirect_back(default_endpoint, **values):
 
 
 def page_arg():
-    """The `page` query argument: a whole number from 1, else 400."""
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        abort(400, "page must be a whole number")
-    if page < 1:
-        abort(400, "page must be 1 or more")
+    """The `page` query argument: a whole number from 1 to MAX_PAGE, else 400 (never an SQL overflow)."""
+    raw = request.args.get("page", "1").strip()
+    # ASCII digits only: int() would also take "7_000" and other scripts' digits.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_PAGE)):
+        abort(400, f"page must be a whole number from 1 to {MAX_PAGE}")
+    page = int(raw)
+    if not 1 <= page <= MAX_PAGE:
+        abort(400, f"page must be a whole number from 1 to {MAX_PAGE}")
     return page
 
 

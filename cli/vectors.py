@@ -21,16 +21,27 @@ def vectors():
 @with_appcontext
 @uses_vector_store
 def status(as_json):
-    """Backend, model, and songs and users in SQL against points in each collection."""
+    """Backend, model, and songs and users in SQL against points in each collection.
+
+    Exits 1 when the index and SQL differ (a missing or unreadable collection, a point count that
+    disagrees, stale entries), so scripts and healthchecks can act on it; 0 when they match.
+    """
     report = index_status()
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
-    click.echo(f"backend {report['backend']} · model {report['model']} · dimension {report['dimension']}")
-    click.echo(f"{'':8}{'in SQL':>10}{'vectors':>10}{'points':>10}{'stale':>10}")
-    for name in ("songs", "users"):
-        row = report[name]
-        click.echo(f"{name:8}{row['sql']:>10}{row['vectors']:>10}{row['points']:>10}{row['stale']:>10}")
+    else:
+        click.echo(f"backend {report['backend']} · model {report['model']} · dimension {report['dimension']}")
+        click.echo(f"{'':8}{'in SQL':>10}{'vectors':>10}{'points':>10}{'stale':>10}")
+        for name in ("songs", "users"):
+            row = report[name]
+            points = "-" if row["points"] is None else row["points"]
+            click.echo(f"{name:8}{row['sql']:>10}{row['vectors']:>10}{points:>10}{row['stale']:>10}")
+        for difference in report["differences"]:
+            click.echo(f"differs: {difference}", err=True)
+        if report["differences"]:
+            click.echo("The index differs from SQL: `flask vectors sync` repairs it.", err=True)
+    if report["differences"]:
+        raise click.exceptions.Exit(1)
 
 
 @vectors.command("sync")

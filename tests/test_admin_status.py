@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEntry, SeedRun
 from app.services import audit
-from app.services.vector_index import embed_songs, vector_store
+from app.services.vector_index import embed_songs, ensure_collections, vector_store
 from app.vectors import VectorStoreError
 
 from .admin_support import admin, admin_headers, logged_in  # noqa: F401
@@ -26,8 +26,12 @@ def _store_down(app, monkeypatch):
 
 
 def test_healthz_follows_the_vector_store(client, app, monkeypatch):
+    with app.app_context():
+        ensure_collections(create=True)
     ok = client.get("/healthz")  # public: no login
-    assert ok.status_code == 200 and ok.get_json() == {"status": "ok", "database": "ok", "vector_store": "ok"}
+    assert ok.status_code == 200 and ok.get_json() == {
+        "status": "ok", "database": "ok", "vector_store": "ok", "collections": {"songs": "ok", "users": "ok"},
+    }
     assert ok.headers["Cache-Control"] == "no-store"
     _store_down(app, monkeypatch)
     down = client.get("/healthz")
@@ -63,14 +67,19 @@ def test_status_api_reports_counts_the_index_and_stale_songs(client, app, admin_
 
         mark_songs_unindexed([first])
     report = client.get("/api/v1/status", headers=admin_headers).get_json()
-    assert report["database"] == {"status": "ok"} and report["vector_store"] == {"status": "ok"}
+    assert report["database"] == {"status": "ok"} and report["vector_store"]["status"] == "ok"
+    # The point is still there but SQL marks it unindexed: reported, yet searches work (no failure).
+    assert report["vector_store"]["collections"]["songs"].startswith("differs:")
     assert report["counts"] == {"songs": demo_songs.inserted, "users": 2, "active_users": 2, "admins": 1,
                                 "activities": 0}
     vectors = report["vectors"]
     assert (vectors["backend"], vectors["model"]) == ("qdrant-local", "hashing-test-double")
     assert vectors["dimension"] == 384
     assert vectors["songs"] == {"sql": demo_songs.inserted, "vectors": demo_songs.inserted,
-                                "points": demo_songs.inserted, "stale": 1}
+                                "points": demo_songs.inserted, "indexed": demo_songs.inserted - 1,
+                                "stale": 1, "state": "differs"}
+    assert vectors["differences"] == [f"songs: {demo_songs.inserted} points, SQL says {demo_songs.inserted - 1}",
+                                      "songs: 1 stale (`flask vectors sync` catches up)"]
     assert report["last_seed_run"] is None
     assert [(e["action"], e["via"], e["target"]["id"]) for e in report["audit"]] == [("song.update", "api", first)]
     assert set(report["audit"][0]["details"]["changed"]) == {"popularity"}

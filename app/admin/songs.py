@@ -1,7 +1,7 @@
 """Admin pages for songs: search, add, edit and delete, with the index state in each message."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..catalog.validation import SongInvalid
@@ -10,6 +10,7 @@ from ..models import ActivityEvent, Song, UserSong
 from ..services import admin_songs
 from ..services.audit import Actor
 from ..services.catalog import page_of_songs
+from ..web import page_arg as web_page_arg
 from . import bp
 from .forms import ConfirmForm, SongForm, check_song_form, show_field_errors, song_form_data, song_payload
 
@@ -18,11 +19,8 @@ PENDING_NOTE = (" The vector store did not answer: the song is marked for re-ind
 
 
 def page_arg():
-    """The `page` query argument, 1 or more."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400, "page must be a whole number, 1 or more")
-    return int(page)
+    """The `page` query argument, 1 to MAX_PAGE (the pages' shared check: never an SQL overflow)."""
+    return web_page_arg()
 
 
 def _actor():

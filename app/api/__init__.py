@@ -13,3 +13,7 @@ from . import admin_songs, admin_users, me, openapi, songs  # noqa: E402,F401
 from .auth import guard_api_request  # noqa: E402
 
 bp.before_request(guard_api_request)
+
+from ..throttle import limit_api_writes  # noqa: E402
+
+limit_api_writes(bp)  # writes are throttled per account and per address (app/throttle.py)

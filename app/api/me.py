@@ -3,6 +3,7 @@
 from flask import abort, request
 from flask_login import current_user
 
+from ..limits import db_int
 from ..services import history
 from ..services import recommendations as recs
 from ..services.activity import record_activity, validate_activity
@@ -55,8 +56,7 @@ def add_activity():
     song_id, action, value = body.get("song_id"), body.get("action"), body.get("value")
     if song_id is None:
         abort(400, "song_id is required.")
-    if isinstance(song_id, bool) or not isinstance(song_id, int):
-        abort(400, f"song_id must be a whole number, not {song_id!r}.")
+    db_int(song_id, "song_id")  # beyond the database's integer range SQL would raise, not answer
     if action is None:
         abort(400, "action is required.")
     try:

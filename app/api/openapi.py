@@ -5,8 +5,8 @@ from ..services.catalog import SORTS
 from ..services.recommendations import APPROACHES
 from . import bp
 from .openapi_admin import ADMIN_PATHS, ADMIN_RESPONSES, ADMIN_SCHEMAS
-from .openapi_schemas import RESPONSES, SCHEMAS, SECURITY_SCHEMES
-from .params import DEFAULT_PER_PAGE, MAX_K, MAX_PER_PAGE
+from .openapi_schemas import ID, RESPONSES, SCHEMAS, SECURITY_SCHEMES
+from .params import DEFAULT_PER_PAGE, MAX_K, MAX_PAGE, MAX_PER_PAGE
 
 
 def _query(name, schema, description, required=False):
@@ -14,7 +14,7 @@ def _query(name, schema, description, required=False):
 
 
 def _path_param(name):
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": dict(ID)}
 
 
 def _json(schema_name, description, array=False):
@@ -25,12 +25,12 @@ def _json(schema_name, description, array=False):
 
 
 def _errors(*codes):
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "TooLarge"}
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
 
 
 PAGING = [
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number."),
     _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
            "Items per page."),
 ]
@@ -56,7 +56,11 @@ def _legacy(path_name, approach):
             "description": "Your own id, or any id when you are an admin.",
             "parameters": [_path_param("user_id"), K, *REC_FILTERS],
             "responses": {
-                "200": _json("LegacyRecommendation", "Recommended songs, best first.", array=True),
+                "200": {**_json("LegacyRecommendation", "Recommended songs, best first.", array=True),
+                        "headers": {"X-Songbird-Degraded": {
+                            "description": "1 when the vector store was unavailable and these are the "
+                                           "popular songs instead; 0 otherwise.",
+                            "schema": {"type": "string", "enum": ["0", "1"]}}}},
                 **_errors(400, 401, 403, 404),
             },
         }
@@ -137,7 +141,7 @@ PATHS = {
                 }},
             },
             "responses": {"201": _json("ActivityCreated", "The event and your new state for the song."),
-                          **_errors(400, 401, 404)},
+                          **_errors(400, 401, 404, 413)},
         },
     },
     **dict([

@@ -1,9 +1,9 @@
 """The OpenAPI description of the admin routes (songs written, users, status); openapi.py merges it."""
 
-from ..catalog.validation import NUMBER_RANGES, TEXT_LIMITS
+from ..catalog.validation import LIST_FIELDS, MAX_LIST_ITEMS, NUMBER_RANGES, REQUIRED, TEXT_LIMITS
 from ..catalog.vocab import EMOTIONS, FLAG_COLUMNS
-from .openapi_schemas import _array, _nullable, _object, _ref
-from .params import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from .openapi_schemas import ID, _array, _nullable, _object, _ref
+from .params import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
 _INT, _STR, _BOOL = ({"type": t} for t in ("integer", "string", "boolean"))
 _TIME = {"type": "string", "format": "date-time"}
@@ -22,18 +22,30 @@ def _number(name):
     return _nullable("integer" if whole else "number", minimum=low, maximum=high)
 
 
+def _text(name, limit):
+    if name in REQUIRED:  # a title and an artist are never null or blank, on create or edit
+        return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": r"\S"}
+    return _nullable("string", maxLength=limit)
+
+
+def _list(name):
+    # null clears the list, as [] does (app/catalog/validation.py)
+    return {**_array({"type": "string", "maxLength": LIST_FIELDS[name]}), "maxItems": MAX_LIST_ITEMS, "nullable": True}
+
+
 SONG_INPUT = _object(
     (),
-    **{name: _nullable("string", maxLength=limit) for name, limit in TEXT_LIMITS.items()},
+    **{name: _text(name, limit) for name, limit in TEXT_LIMITS.items()},
     **{name: _number(name) for name in NUMBER_RANGES},
     **{name: _nullable("boolean") for name in ("explicit", *FLAG_COLUMNS)},
-    genres={**_array(_STR), "description": "The first is the primary genre (the `genre` filter)."},
-    artists=_array(_STR),
-    emotion=_nullable("string", enum=list(EMOTIONS)),
+    genres={**_list("genres"), "description": "The first is the primary genre (the `genre` filter); null: none."},
+    artists=_list("artists"),
+    emotion=_nullable("string", enum=[*EMOTIONS, None]),
     release_date=_nullable("string", format="date"),
 )
-SONG_INPUT["description"] = "Song fields; a new song needs title and artist. Unknown fields are refused."
+SONG_INPUT["description"] = "Song fields to change (a new song: SongCreate). Unknown fields are refused."
 SONG_INPUT["additionalProperties"] = False
+SONG_CREATE = {**SONG_INPUT, "required": list(REQUIRED), "description": "A new song: title and artist required."}
 
 ADMIN_USER = _object(
     ("id", "username", "is_admin", "is_active", "created_at"),
@@ -45,6 +57,7 @@ COUNTS = _object(
 )
 ADMIN_SCHEMAS = {
     "SongInput": SONG_INPUT,
+    "SongCreate": SONG_CREATE,
     "SongWritten": _object(("song", "index", "changed"), song=_ref("Song"), index=INDEX, changed=_array(_STR)),
     "SongDeleted": _object(("deleted", "index", "users_updated"), deleted=_INT, index=INDEX, users_updated=_INT),
     "ValidationError": {"allOf": [_ref("Error"), _object(
@@ -56,7 +69,8 @@ ADMIN_SCHEMAS = {
         tags=_array(_STR), counts=COUNTS)]},
     "AdminUserPage": _object(("items", "page", "per_page", "total", "pages"), items=_array(_ref("AdminUser")),
                              page=_INT, per_page=_INT, total=_INT, pages=_INT),
-    "UserFlags": {**_object((), is_admin=_BOOL, is_active=_BOOL), "additionalProperties": False},
+    "UserFlags": {**_object((), is_admin=_BOOL, is_active=_BOOL), "additionalProperties": False,
+                  "minProperties": 1},
     "UserChanged": _object(("user", "actions"), user=_ref("AdminUserDetail"), actions=_array(_STR)),
     "SystemStatus": _object(
         ("database", "vector_store"),
@@ -84,7 +98,8 @@ def _resp(name):
 
 
 def _errors(*codes):
-    names = {400: "Invalid", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict"}
+    names = {400: "Invalid", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+             413: "TooLarge"}
     return {str(code): _resp(names[code]) for code in codes}
 
 
@@ -107,7 +122,7 @@ def _op(op_id, summary, responses, parameters=(), body=None, tag="admin"):
 
 
 def _path(name):
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": dict(ID)}
 
 
 def _query(name, schema, description):
@@ -117,11 +132,11 @@ def _query(name, schema, description):
 SONG_ID, USER_ID = _path("song_id"), _path("user_id")
 ADMIN_PATHS = {
     "/api/v1/songs": {"post": _op(
-        "create_song", "Add a song", {"201": _ok("SongWritten", "The new song."), **_errors(400, 401, 403, 409)},
-        [CSRF_HEADER], "SongInput")},
+        "create_song", "Add a song", {"201": _ok("SongWritten", "The new song."), **_errors(400, 401, 403, 409, 413)},
+        [CSRF_HEADER], "SongCreate")},
     "/api/v1/songs/{song_id}": {
         "patch": _op("update_song", "Change some fields of a song (a text change re-embeds it)",
-                     {"200": _ok("SongWritten", "The song as saved."), **_errors(400, 401, 403, 404)},
+                     {"200": _ok("SongWritten", "The song as saved."), **_errors(400, 401, 403, 404, 413)},
                      [SONG_ID, CSRF_HEADER], "SongInput"),
         "delete": _op("delete_song", "Delete a song, its activity rows and its point",
                       {"200": _ok("SongDeleted", "What was removed."), **_errors(401, 403, 404)},
@@ -131,7 +146,7 @@ ADMIN_PATHS = {
         "list_users", "Search users by name",
         {"200": _ok("AdminUserPage", "A page of users."), "400": _resp("BadRequest"), **_errors(401, 403)},
         [_query("q", {"type": "string"}, "Part of the username."),
-         _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number."),
+         _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number."),
          _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                              "default": DEFAULT_PER_PAGE}, "Items per page.")])},
     "/api/v1/users/{user_id}": {
@@ -139,7 +154,7 @@ ADMIN_PATHS = {
                    {"200": _ok("AdminUserDetail", "The user."), **_errors(401, 403, 404)}, [USER_ID]),
         "patch": _op("update_user", "Promote/demote (is_admin), deactivate/reactivate (is_active)",
                      {"200": _ok("UserChanged", "The user and the actions taken."),
-                      **_errors(400, 401, 403, 404, 409)},
+                      **_errors(400, 401, 403, 404, 409, 413)},
                      [USER_ID, CSRF_HEADER], "UserFlags"),
     },
     "/api/v1/status": {"get": _op(

@@ -1,6 +1,7 @@
 """The OpenAPI components: what the API's bodies look like, and how callers authenticate."""
 
 from ..catalog.vocab import AUDIO_FEATURES, EMOTIONS
+from ..limits import DB_INT_MAX
 from ..models import ACTIVITY_KINDS
 
 
@@ -21,12 +22,15 @@ def _array(items):
 
 
 _INT, _NUM, _STR, _BOOL = ({"type": t} for t in ("integer", "number", "string", "boolean"))
+# Ids the API accepts: the database's integer range (outside it: 400 in a body, 404 in a path).
+ID = {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX}
 _TIME = {"type": "string", "format": "date-time"}
 
+# OpenAPI 3.0.3: with an enum, nullable only admits null when null is in the enum too.
 SONG = _object(
     ("id", "title", "artist"),
     id=_INT, title=_STR, artist=_STR, artists=_array(_STR), album=_nullable("string"),
-    genre=_nullable("string"), genres=_array(_STR), emotion=_nullable("string", enum=list(EMOTIONS)),
+    genre=_nullable("string"), genres=_array(_STR), emotion=_nullable("string", enum=[*EMOTIONS, None]),
     explicit=_nullable("boolean"), popularity=_nullable("integer", minimum=0, maximum=100),
     release_date=_nullable("string", format="date"), release_year=_nullable("integer"),
     duration_s=_nullable("integer"), key=_nullable("string", example="D minor"),
@@ -85,11 +89,16 @@ SCHEMAS = {
     "LegacyRecommendation": {"allOf": [_ref("Song"), _object(("score", "reason"), score=_NUM, reason=_STR)]},
     "Activity": ACTIVITY,
     "ActivityPage": _page(_ref("Activity")),
-    "ActivityInput": _object(
-        ("song_id", "action"),
-        song_id=_INT, action={"type": "string", "enum": list(ACTIVITY_KINDS)},
-        value={"type": "integer", "minimum": 1, "maximum": 5, "description": "Required for 'rate', absent otherwise."},
-    ),
+    # Two shapes, told apart by action: a rating carries its value; every other action has none
+    # (absent, or null as many clients send it).
+    "ActivityInput": {"oneOf": [
+        _object(("song_id", "action", "value"), song_id=ID, action={"type": "string", "enum": ["rate"]},
+                value={"type": "integer", "minimum": 1, "maximum": 5, "description": "The rating."}),
+        _object(("song_id", "action"), song_id=ID,
+                action={"type": "string", "enum": [kind for kind in ACTIVITY_KINDS if kind != "rate"]},
+                value={"type": "integer", "nullable": True, "enum": [None],
+                       "description": "Only 'rate' takes a value: leave it out, or null."}),
+    ]},
     "ActivityCreated": _object(("event", "state"), event=_ref("Activity"), state=_ref("SongState")),
     "Profile": _object(
         ("id", "username", "is_admin", "created_at", "counts"),
@@ -125,4 +134,5 @@ RESPONSES = {
     "Unauthorized": _error("Not logged in, or the token is unknown or revoked."),
     "Forbidden": _error("Another user's data, and the caller is not an admin."),
     "NotFound": _error("No such user or song."),
+    "TooLarge": _error("The body is larger than the server accepts (MAX_CONTENT_LENGTH, 2 MiB)."),
 }

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import throttle
 from ..services import accounts
 from . import bp
 from .forms import LoginForm, RegisterForm
@@ -46,6 +47,8 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.login_per_account
+@throttle.login_per_address
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -73,6 +76,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Rotating the session token ends every session of this account, so a copied session or
+    # remember-me cookie is useless after logout (clearing this browser's cookies alone is not).
+    accounts.end_sessions(current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

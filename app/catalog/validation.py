@@ -89,8 +89,10 @@ def _string_list(name, value, errors):
     return items
 
 
+# null clears emotion and release_date; "" is refused, as the API's schema says (a form's empty
+# field arrives here as None: app/admin/forms.py maps it).
 def _emotion(value, errors):
-    if value is None or value == "":
+    if value is None:
         return None
     if not isinstance(value, str) or value.strip().lower() not in EMOTIONS:
         errors["emotion"] = f"must be one of: {', '.join(EMOTIONS)} (or null)"
@@ -99,7 +101,7 @@ def _emotion(value, errors):
 
 
 def _date(value, errors):
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         if not isinstance(value, str):

@@ -39,8 +39,25 @@ class User(UserMixin, db.Model):
                                                server_default="")
 
     def set_password(self, password):
-        """Store a salted hash of the password, never the password."""
+        """Store a salted hash of the password, never the password; ends the user's other sessions.
+
+        Rotating here means every way of changing a password (there is no page for it yet) logs out
+        the sessions and remember-me cookies issued before; a view that changes the current user's
+        password must call login_user again to keep that browser logged in.
+        """
         self.password_hash = generate_password_hash(password)
+        self.rotate_session_token()
+
+    def rotate_session_token(self) -> None:
+        """A new session token: session and remember-me cookies issued before stop authenticating."""
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        """Flask-Login's identity, kept in the session and the remember-me cookie: "<id>:<token>".
+
+        The user loader (app/__init__.py) accepts it only while the token matches the user's row.
+        """
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password):
         """True when the password matches the stored hash."""

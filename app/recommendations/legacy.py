@@ -13,17 +13,21 @@ LEGACY_APPROACHES = {
     "collaborative_recommendations": "collaborative",
     "knowledge_based": "knowledge",
 }
+# The original paths answer a bare list, so whether it is the popular fallback (vector store
+# down) cannot go in the body without breaking their clients: it travels in this header, "1" or "0".
+DEGRADED_HEADER = "X-Songbird-Degraded"
 
 
 def legacy_recommendations(user_id, approach):
-    """The recommendations of one user, flattened into the original list shape."""
+    """The recommendations of one user, flattened into the original list shape, and the degraded header."""
     user = visible_user(user_id)
     k, filters = k_arg(), recommendation_filters()
     try:
         result = recs.recommend_for(user, approach, k, filters)
     except ValueError as exc:
         abort(400, str(exc))
-    return [{**item["song"], "score": item["score"], "reason": item["reason"]} for item in result["items"]]
+    items = [{**item["song"], "score": item["score"], "reason": item["reason"]} for item in result["items"]]
+    return items, 200, {DEGRADED_HEADER: "1" if result["degraded"] else "0"}
 
 
 @bp.get("/content_based_recommendations/<int:user_id>/")

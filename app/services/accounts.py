@@ -6,6 +6,7 @@ from werkzeug.security import generate_password_hash
 from ..catalog.vocab import EMOTIONS, canonical_tag
 from ..extensions import db
 from ..models import User
+from .recommendation_cache import bump_versions
 from .user_vectors import refresh_user_vector
 
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -51,6 +52,12 @@ def authenticate(username, password):
     return user if user.check_password(password) else None
 
 
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: their session and remember-me cookies stop authenticating."""
+    user.rotate_session_token()
+    db.session.commit()
+
+
 def update_profile(user, age, bio, emotions, tags):
     """Save a user's stated preferences; unknown emotions raise ValueError."""
     unknown = [e for e in emotions if e not in EMOTIONS]
@@ -60,6 +67,7 @@ def update_profile(user, age, bio, emotions, tags):
     user.bio = (bio or "").strip() or None
     user.emotions = list(dict.fromkeys(emotions))
     user.tags = list(dict.fromkeys(canonical_tag(t) for t in tags if t.strip()))
+    bump_versions([user.id])  # the knowledge list reads these preferences: cached lists go stale
     db.session.commit()
     refresh_user_vector(user.id)
     return user

@@ -4,13 +4,14 @@ import re
 
 import sqlalchemy as sa
 
+from ..auth.passwords import MIN_LENGTH, password_problem
 from ..extensions import db
 from ..models import ActivityEvent, ApiToken, User
 from . import audit, history
 from .accounts import UsernameTaken, normalise_username, register_user
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]{3,64}$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = MIN_LENGTH  # the password policy lives in app/auth/passwords.py
 # (flag, new value) -> the action's name in the audit log.
 ACTIONS = {
     ("is_admin", True): "user.promote",
@@ -98,6 +99,9 @@ def set_flags(user, actor, is_admin=None, is_active=None):
         for flag, value in (("is_admin", is_admin), ("is_active", is_active)):
             if value is not None and getattr(user, flag) != value:
                 setattr(user, flag, value)
+                if (flag, value) == ("is_active", False):
+                    # Cookies issued before stay dead after a reactivation too: they log in again.
+                    user.rotate_session_token()
                 actions.append(ACTIONS[(flag, value)])
                 audit.record(actor, ACTIONS[(flag, value)], "user", user.id, user.username)
         db.session.commit()
@@ -108,12 +112,16 @@ def set_flags(user, actor, is_admin=None, is_active=None):
 
 
 def check_new_account(username, password):
-    """Messages about a username or password the CLI should refuse, by field (empty when fine)."""
+    """Messages about a username or password the CLI should refuse, by field (empty when fine).
+
+    password=None checks the username alone (the CLI does, before asking for a password).
+    """
     errors = {}
     if not USERNAME_PATTERN.match(normalise_username(username)):
         errors["username"] = "use 3 to 64 letters, digits, '.', '_' or '-'"
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = f"must be at least {MIN_PASSWORD} characters"
+    problem = None if password is None else password_problem(password, username)
+    if problem:
+        errors["password"] = problem
     return errors
 
 
@@ -121,7 +129,7 @@ def create_user(username, password, actor, admin=False):
     """Create an account (an admin one when asked) and log it; raises UsernameTaken or ValueError."""
     errors = check_new_account(username, password)
     if errors:
-        raise ValueError("; ".join(f"{field} {message}" for field, message in errors.items()))
+        raise ValueError("; ".join(f"{field}: {message}" for field, message in errors.items()))
     user = register_user(username, password, is_admin=admin)
     audit.record(actor, "user.create", "user", user.id, user.username, {"is_admin": admin})
     db.session.commit()

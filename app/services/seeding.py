@@ -36,6 +36,8 @@ def seed_users(count, seed=0, prefix="user", on_step=None):
         if name not in existing:
             profile = synthetic.synthetic_profile(synthetic.user_rng(seed, name), genres)
             user = User(username=name, **profile)
+            # No password policy here (app/auth/passwords.py): demo passwords are published in the
+            # README so anyone can log in to the demo, and no person chose them.
             user.set_password(demo_password(name))
             db.session.add(user)
             result.created += 1

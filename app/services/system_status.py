@@ -9,7 +9,7 @@ from ..models import ActivityEvent, SeedRun, Song, User
 from . import audit
 from .history import isoformat
 from .vector_index import vector_store
-from .vector_sync import index_status
+from .vector_sync import collection_failed, collection_states, index_status
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +29,56 @@ def check_database():
         return _failure("database", exc)
 
 
-def check_vector_store():
-    """"ok", or why the vector store could not list its collections (a cheap call on every backend)."""
+def _where(store):
+    """Where the store keeps its collections, for messages: a folder (and whether it is one) or a URL."""
+    path = getattr(store, "path", None)
+    if path is not None and path.exists() and not path.is_dir():
+        return f"{path}, which is a file, not a folder"
+    return str(path or getattr(store, "where", None) or store.backend)
+
+
+def _collection_text(name, state, store):
+    # No counts here: /healthz is public. The admin status page shows them (report["vectors"]).
+    if state["state"] == "missing":
+        return f"missing: no collection {name!r} in {_where(store)}; `flask vectors sync` rebuilds it from SQL"
+    if state["state"] == "empty":
+        return "empty: no points while SQL says it holds some; `flask vectors sync` rewrites them"
+    if state["state"] == "differs":  # searches work and sync catches up: reported, not a failure
+        return "differs: the point count and SQL disagree; `flask vectors sync` catches up"
+    return state["state"]  # "ok", or "unreadable: why"
+
+
+def check_vector_store(database_ok: bool = True) -> tuple[str, dict[str, str]]:
+    """("ok" or why not, {collection: "ok" or why not}): every collection opened and counted.
+
+    Listing collections is not enough: a missing VECTORS_PATH, a file in its place or a corrupt
+    shard all list fine (as nothing) while every search fails. So each collection is opened and
+    its points compared with SQL (skipped when the database is down: there is nothing to compare).
+    """
     try:
-        vector_store().collections()
-        return "ok"
+        store = vector_store()
+        states = collection_states(store) if database_ok else None
+        if states is None:
+            store.collections()
+            return "ok", {}
     except Exception as exc:  # opening the store can fail in backend-specific ways too
-        return _failure("vector store", exc)
+        db.session.rollback()
+        return _failure("vector store", exc), {}
+    texts = {name: _collection_text(name, state, store) for name, state in states.items()}
+    failed = [f"{name}: {texts[name]}" for name, state in states.items() if collection_failed(state["state"])]
+    if failed:
+        log.warning("health check: vector store degraded: %s", "; ".join(failed))
+        return ("unavailable: " + "; ".join(failed))[:1000], texts
+    return "ok", texts
 
 
-def health():
-    """(healthy, {"status", "database", "vector_store"}) for /healthz."""
-    checks = {"database": check_database(), "vector_store": check_vector_store()}
-    healthy = all(value == "ok" for value in checks.values())
-    return healthy, {"status": "ok" if healthy else "unavailable", **checks}
+def health() -> tuple[bool, dict]:
+    """(healthy, {"status", "database", "vector_store", "collections"}) for /healthz."""
+    database = check_database()
+    vector_status, collections = check_vector_store(database == "ok")
+    healthy = database == "ok" and vector_status == "ok"
+    body = {"status": "ok" if healthy else "unavailable", "database": database, "vector_store": vector_status}
+    return healthy, {**body, "collections": collections}
 
 
 def _count(model, *where):
@@ -74,7 +110,9 @@ def seed_run_json(run):
 def status_report(audit_limit=50):
     """Counts, vector index against SQL, last seeding run, reachability and the latest audit entries."""
     database = check_database()
-    report = {"database": {"status": database}, "vector_store": {"status": check_vector_store()}}
+    vector_status, collections = check_vector_store(database == "ok")
+    report = {"database": {"status": database},
+              "vector_store": {"status": vector_status, "collections": collections}}
     if database != "ok":
         return report
     report["counts"] = {
@@ -84,7 +122,7 @@ def status_report(audit_limit=50):
         "admins": _count(User, User.is_admin.is_(True), User.is_active.is_(True)),
         "activities": _count(ActivityEvent),
     }
-    if report["vector_store"]["status"] == "ok":
+    if collections:  # the store answered: counts, stale songs and differences, even when degraded
         try:
             report["vectors"] = index_status()
         except Exception as exc:  # the store may fail between the check and the count

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import SongVector, User, UserSong, UserVector, from_blob, to_blob, utcnow
 from ..recommend.taste import interaction_weight, taste_vector
 from ..vectors import Point, VectorStoreError
-from .vector_index import USERS, embedder, ensure_collections, vector_store
+from .vector_index import USERS, embedder, writable_collections
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 256
@@ -111,7 +111,7 @@ def refresh_user_vectors(user_ids, on_step=None):
 
 def _write_points(points, gone):
     try:
-        store = ensure_collections(vector_store())
+        store = writable_collections()  # never recreates a lost collection: rows stay unindexed
         for start in range(0, len(points), WRITE_BATCH):
             store.upsert(USERS, points[start:start + WRITE_BATCH])
         if gone:

@@ -9,8 +9,8 @@ from flask import current_app
 from ..catalog.vocab import FLAG_COLUMNS
 from ..embeddings import shared_embedder, song_text, text_hash
 from ..extensions import db
-from ..models import Song, SongVector, from_blob, to_blob, utcnow
-from ..vectors import Point, VectorStoreError, create_vector_store
+from ..models import Song, SongVector, UserVector, from_blob, to_blob, utcnow
+from ..vectors import Point, VectorStore, VectorStoreError, create_vector_store
 
 SONGS = "songs"
 USERS = "users"
@@ -65,17 +65,84 @@ def embedder():
     return model
 
 
-def ensure_collections(store=None, force=False):
-    """Create the songs and users collections, with payload indexes, when missing.
+# What SQL says each collection should hold: rows whose point the index acknowledged.
+INDEXED_IN_SQL = {SONGS: SongVector, USERS: UserVector}
 
-    Checked once per store per process (each check costs a flush on Edge); `force` checks again.
+
+def indexed_in_sql(name: str) -> int:
+    """How many points SQL says the collection holds (vectors marked indexed)."""
+    model = INDEXED_IN_SQL[name]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.indexed.is_(True)))
+
+
+def _sql_holds_points(name: str) -> bool:
+    model = INDEXED_IN_SQL[name]
+    # no_autoflush: a writer's pending rows (indexed=False until its write succeeds) must not count
+    with db.session.no_autoflush:
+        return db.session.scalar(sa.select(sa.exists().where(model.indexed.is_(True))))
+
+
+def check_collections(store: VectorStore | None = None) -> VectorStore:
+    """The store, once both collections exist, open, and are not empty while SQL says they hold points.
+
+    The read path (recommendations) calls this on every request: a store that lost its shards
+    (folder deleted, replaced by a file, corrupt) raises VectorStoreError, so callers serve the
+    popular list marked degraded. Nothing is created here, so a read never hides such a loss
+    behind new empty collections. Cost: a directory listing and a count per collection (<0.5 ms
+    on Edge at 2,000 songs).
     """
     store = store or vector_store()
+    existing = set(store.collections())
+    for name in (SONGS, USERS):
+        if name not in existing:
+            raise VectorStoreError(
+                f"vector store: no collection {name!r}; `flask vectors sync` rebuilds it from SQL"
+            )
+        if store.count(name) == 0 and _sql_holds_points(name):
+            raise VectorStoreError(
+                f"vector store: collection {name!r} is empty while SQL says it holds points; "
+                "`flask vectors sync` rewrites them"
+            )
+    return store
+
+
+def ensure_collections(store: VectorStore | None = None, force: bool = False,
+                       create: bool = False) -> VectorStore:
+    """Both collections, checked for reading (the default) or, with `create`, created when missing.
+
+    Reads (recommendations, similar songs) never create: see check_collections. Only seeding and
+    `flask vectors sync` pass create=True; request-time writes use writable_collections.
+    Creation is checked once per store per process (each costs a flush on Edge); `force` rechecks.
+    """
+    store = store or vector_store()
+    if not create:
+        return check_collections(store)
     if force or current_app.extensions.get("vector_collections_ready") is not store:
         dim = embedder().dim
         store.ensure_collection(SONGS, dim, SONG_INDEXED_FIELDS)
         store.ensure_collection(USERS, dim, USER_INDEXED_FIELDS, sparse=True)
         current_app.extensions["vector_collections_ready"] = store
+    return store
+
+
+def writable_collections(store: VectorStore | None = None) -> VectorStore:
+    """The store for a request's write (a like, an admin's edit), creating only collections never filled.
+
+    A missing collection that SQL says held points was lost: recreating it empty would hide that
+    (the issue's "first write silently creates new empty shards"), so this raises VectorStoreError
+    and the caller marks its rows unindexed for `flask vectors sync`. A collection that never held
+    anything (a fresh install's first song or user) is created as before.
+    """
+    store = store or vector_store()
+    missing = [name for name in (SONGS, USERS) if name not in set(store.collections())]
+    lost = [name for name in missing if _sql_holds_points(name)]
+    if lost:
+        raise VectorStoreError(
+            f"vector store: collection {lost[0]!r} is missing while SQL says it holds points; "
+            "`flask vectors sync` rebuilds it"
+        )
+    if missing:
+        ensure_collections(store, force=True, create=True)
     return store
 
 
@@ -137,12 +204,12 @@ def embed_songs(batch_size=64, rebuild=False, on_step=None):
 
     An interrupted run loses at most one batch: the next run skips what was committed.
     """
-    store = ensure_collections()
+    store = ensure_collections(create=True)  # seeding and sync: the only callers, both may create
     if rebuild:
         store.drop_collection(SONGS)
         db.session.execute(sa.delete(SongVector))
         db.session.commit()
-        ensure_collections(store, force=True)
+        ensure_collections(store, force=True, create=True)
     model = embedder()
     result = EmbedResult()
     for page in iter_song_pages():
@@ -194,7 +261,7 @@ def _write_song_vectors(songs, vectors, digests, model_name):
 
 def embed_song_rows(songs):
     """Embed these songs now and write their points and SQL vectors (an admin's edit, one song)."""
-    ensure_collections()
+    writable_collections()
     model = embedder()
     texts = [song_embedding_text(song) for song in songs]
     _write_song_vectors(songs, model.encode(texts), [text_hash(t) for t in texts], model.name)
@@ -226,6 +293,6 @@ def mark_songs_unindexed(song_ids):
 
 __all__ = [
     "SONGS", "USERS", "EmbedResult", "VectorStoreError", "close_vector_store", "embed_song_rows",
-    "embed_songs", "embedder", "ensure_collections", "mark_songs_unindexed", "reindex_songs",
-    "song_payload", "vector_store",
+    "check_collections", "embed_songs", "embedder", "ensure_collections", "indexed_in_sql",
+    "mark_songs_unindexed", "reindex_songs", "song_payload", "vector_store", "writable_collections",
 ]

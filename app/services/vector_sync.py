@@ -6,9 +6,10 @@ from ..embeddings import text_hash
 from ..extensions import db
 from ..models import Song, SongVector, User, UserVector
 from .user_vectors import refresh_user_vectors
+from ..vectors import VectorStore, VectorStoreError
 from .vector_index import (
-    SONGS, USERS, embed_songs, embedder, ensure_collections, iter_song_pages, mark_songs_unindexed,
-    song_embedding_text, vector_store,
+    SONGS, USERS, embed_songs, embedder, ensure_collections, indexed_in_sql, iter_song_pages,
+    mark_songs_unindexed, song_embedding_text, vector_store,
 )
 
 
@@ -26,8 +27,42 @@ def stale_song_count():
     return stale
 
 
+def collection_states(store: VectorStore | None = None) -> dict[str, dict]:
+    """Open each collection and compare its points with SQL: {name: {"state", "points", "expected"}}.
+
+    state is "ok"; "differs" (points and SQL disagree, yet searches work: sync repairs it);
+    "missing", "unreadable: why" (cannot be opened or counted) or "empty" (no points while SQL
+    says it holds some), the three under which the read path serves degraded lists. `points` is
+    None when the collection could not be counted.
+    """
+    store = store or vector_store()
+    existing = set(store.collections())  # a store that cannot even list raises VectorStoreError
+    states = {}
+    for name in (SONGS, USERS):
+        expected, points = indexed_in_sql(name), None
+        if name not in existing:
+            state = "missing"
+        else:
+            try:
+                points = store.count(name)
+            except VectorStoreError as exc:
+                state = f"unreadable: {exc}"[:500]
+            else:
+                state = "empty" if points == 0 and expected else "ok" if points == expected else "differs"
+        states[name] = {"state": state, "points": points, "expected": expected}
+    return states
+
+
+FAILED_STATES = ("missing", "unreadable", "empty")
+
+
+def collection_failed(state: str) -> bool:
+    """True for a state under which recommendations degrade (and /healthz answers 503)."""
+    return state.split(":", 1)[0] in FAILED_STATES
+
+
 def index_status():
-    """What SQL says the index should hold against what it holds."""
+    """What SQL says the index should hold against what it holds, with each difference in words."""
     store = vector_store()
     model = embedder()
     status = {
@@ -43,15 +78,31 @@ def index_status():
             ),
         },
     }
-    existing = set(store.collections())
-    for name, key in ((SONGS, "songs"), (USERS, "users")):
-        status[key]["points"] = store.count(name) if name in existing else 0
+    for name, state in collection_states(store).items():
+        status[name]["points"] = state["points"]
+        status[name]["indexed"] = state["expected"]
+        status[name]["state"] = state["state"]
+    status["differences"] = differences(status)
     return status
+
+
+def differences(status: dict) -> list[str]:
+    """Each way the index and SQL disagree, as a sentence; empty when they match."""
+    found = []
+    for name in (SONGS, USERS):
+        row = status[name]
+        if row["state"] != "ok" and row["state"] != "differs":
+            found.append(f"{name}: collection {row['state']}")
+        elif row["points"] != row["indexed"]:
+            found.append(f"{name}: {row['points']} points, SQL says {row['indexed']}")
+        if row["stale"]:  # songs: no vector, outdated text or a missed write; users: a missed write
+            found.append(f"{name}: {row['stale']} stale (`flask vectors sync` catches up)")
+    return found
 
 
 def sync_index(batch_size=64, on_step=None):
     """Make the index match SQL: drop orphan points, write missing ones, re-embed stale songs."""
-    store = ensure_collections()
+    store = ensure_collections(create=True)
     report = {}
     song_ids = set(db.session.scalars(sa.select(Song.id)))
     points = store.ids(SONGS)
