@@ -1,5 +1,8 @@
 """Extension objects, created here and bound to the app in create_app."""
 
+from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +28,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# No limit applies by default: app/throttle.py declares each one where it applies; the counters'
+# storage comes from RATELIMIT_STORAGE_URI (app/config.py).
+limiter = Limiter(key_func=get_remote_address)
+# Finished recommendation lists (app/services/recommendation_cache.py); the backend is CACHE_TYPE.
+cache = Cache()

@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ACTIVITY_KINDS, ActivityEvent, UserSong, utcnow
+from . import item_model
+from .recommendation_cache import bump_versions
 from .user_vectors import refresh_user_vector
 
 
@@ -32,12 +34,18 @@ def record_activity(user_id, song_id, kind, value=None, at=None):
         db.session.add(
             ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at)
         )
+        # Every kind changes what the user's lists exclude or rank by: their cached lists go stale
+        # with this commit, on every worker. (A request already computing with the old taste
+        # vector while it is refreshed below may cache that list under the new version: its
+        # exclusions are right, only the ranking lags by this one action until the TTL.)
+        bump_versions([user_id])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     # After the commit, so the next request already sees the new taste vector.
     refresh_user_vector(user_id)
+    item_model.holder().note_activity()  # starts or schedules a background refit; never waits
     return state
 
 

@@ -18,10 +18,11 @@ from ..extensions import db
 from ..models import ActivityEvent, Song, SongVector, UserSong
 from ..vectors import VectorStoreError
 from . import audit
+from .recommendation_cache import bump_versions
 from .user_vectors import refresh_user_vectors
 from .vector_index import (
-    SONGS, embed_song_rows, ensure_collections, mark_songs_unindexed, reindex_songs,
-    song_embedding_text, vector_store,
+    SONGS, embed_song_rows, mark_songs_unindexed, reindex_songs,
+    song_embedding_text, vector_store, writable_collections,
 )
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def index_song(song):
         if row is None or row.text_hash != text_hash(song_embedding_text(song)):
             embed_song_rows([song])
         else:
-            ensure_collections()
+            writable_collections()
             reindex_songs([song])
         return INDEXED
     except VectorStoreError as exc:
@@ -107,6 +108,9 @@ def update_song(song, data, actor):
         setattr(song, name, values[name])
     if changes:
         audit.record(actor, "song.update", "song", song.id, label(song), {"changed": changes})
+        # Any user's cached list may show this song (title, explicit flag, genre): all go stale.
+        # Admin edits are rare, so one UPDATE of every user beats keeping a reverse index.
+        bump_versions()
         db.session.commit()
     # Even an edit that changes nothing repairs a song a failed write left stale.
     return SongChange(song.id, song, index_song(song), sorted(changes))
@@ -126,6 +130,9 @@ def delete_song(song, actor):
     for model in (ActivityEvent, UserSong, SongVector):
         db.session.execute(sa.delete(model).where(model.song_id == song_id))
     db.session.delete(song)
+    # Not only the users who touched the song: any cached list may show it. After the deletes, so
+    # the users' rows are locked after their activity rows, in the order record_activity uses.
+    bump_versions()
     db.session.commit()
     index = INDEXED
     try:
