@@ -9,4 +9,4 @@ COPY . .
 RUN useradd --create-home songbird && mkdir -p instance && chown -R songbird instance
 USER songbird
 EXPOSE 8000
-CMD ["sh", "-c", "flask db upgrade && flask seed all --if-empty && exec gunicorn --workers ${WORKERS:-3} --threads 2 --bind 0.0.0.0:8000 --access-logfile - wsgi:app"]
+CMD ["sh", "-c", "flask db upgrade && flask seed all --if-empty && flask vectors sync && flask seed item-model && exec gunicorn --workers ${WORKERS:-3} --threads 2 --bind 0.0.0.0:8000 --access-logfile - wsgi:app"]

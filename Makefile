@@ -38,6 +38,7 @@ db: install
 seed: db
 	$(BIN)/flask seed all --if-empty
 	$(BIN)/flask vectors sync
+	$(BIN)/flask seed item-model
 
 # Several threads in one worker: the embedded vector store allows one process per shard.
 serve:

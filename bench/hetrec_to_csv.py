@@ -5,7 +5,9 @@
 Items are artists; an artist's text is its name and its most used tags. A user's tags are the ones
 they used most. user_artists.dat is split 80/20 per user (seeded): train.csv and test.csv keep the
 play count as weight. Tag assignments a user made on one of their own test artists are dropped,
-so neither tags nor texts carry the held-out listening.
+so neither tags nor texts carry the held-out listening. user_tags.csv keeps each remaining
+assignment (user, artist, tag), so a validation split carved from train.csv can recompute a
+user's tags without the artists it holds out (`--user-tags`).
 """
 
 import argparse
@@ -42,7 +44,7 @@ def top_tags(counts, names, limit):
 
 
 def convert(src, out, seed=0, test_share=TEST_SHARE, item_tags=ITEM_TAGS, user_tags=USER_TAGS):
-    """Write items.csv, users.csv, train.csv and test.csv to `out`; returns their row counts."""
+    """Write items.csv, users.csv, user_tags.csv, train.csv and test.csv to `out`; returns their row counts."""
     src, out = Path(src), Path(out)
     artists = {row[0]: row[1] for row in read_table(src / "artists.dat")}
     # ';' separates tags in the CSVs, so one inside a tag becomes ','.
@@ -55,12 +57,14 @@ def convert(src, out, seed=0, test_share=TEST_SHARE, item_tags=ITEM_TAGS, user_t
     for user in users:
         train[user], test[user] = split_user(plays[user], random.Random(f"{seed}:{user}"), test_share)
     held = {user: set(test[user]) for user in users}
-    by_artist, by_user = defaultdict(Counter), defaultdict(Counter)
+    by_artist, by_user, assignments = defaultdict(Counter), defaultdict(Counter), []
     for user, artist, tag, *_ in read_table(src / "user_taggedartists.dat"):
         if artist in held.get(user, ()):
             continue
         by_artist[artist][tag] += 1
         by_user[user][tag] += 1
+        if tag in tag_names and artist in artists:
+            assignments.append((user, artist, tag_names[tag]))
 
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
@@ -78,6 +82,11 @@ def convert(src, out, seed=0, test_share=TEST_SHARE, item_tags=ITEM_TAGS, user_t
         for user in users:
             writer.writerow([user, ";".join(top_tags(by_user[user], tag_names, user_tags))])
         counts["users"] = len(users)
+    with open(out / "user_tags.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["user_id", "item_id", "tag"])
+        writer.writerows(sorted(assignments, key=lambda row: (int(row[0]), int(row[1]), row[2])))
+        counts["user_tags"] = len(assignments)
     for name, side in (("train", train), ("test", test)):
         with open(out / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)

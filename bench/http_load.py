@@ -44,7 +44,7 @@ def free_port():
 def start_server(instance, port):
     """Seed the instance (once) and start gunicorn the way `make run` does."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{instance}/music.db", "VECTORS_PATH": f"{instance}/vectors",
-           "SECRET_KEY": "bench-" + "k" * 32, "FLASK_APP": "app"}
+           "SECRET_KEY": "bench-" + "k" * 32, "FLASK_APP": "app", "ITEM_MODEL_PATH": f"{instance}/item_model.npz"}
     for name in ("QDRANT_URL", "QDRANT_LOCATION"):
         env.pop(name, None)
     flask = [sys.executable, "-m", "flask"]

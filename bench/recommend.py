@@ -1,12 +1,14 @@
-"""Benchmark: server-side latency of each recommendation approach, split into vector search and the rest.
+"""Benchmark: server-side latency of each recommendation approach, cache miss and cache hit.
 
     python bench/recommend.py [--sizes 2000,100000] [--users 50]
 
 For each catalog size: the demo catalog (2,000 songs, embedded with the real model), or the demo
 catalog replicated to N songs whose vectors are the originals' plus noise (the model would need
 half an hour for 100,000). 50 seeded users with 30 songs of activity each, Qdrant Edge, SQLite.
-Each approach is asked for 10 songs for every user, after one warm-up round; the time spent
-inside vector store calls is measured separately from the rest (SQL, scoring, JSON).
+Each approach is asked for 10 songs for every user, after one warm-up round. A miss is timed with
+the recommendation cache emptied first, and the time spent inside vector store calls is measured
+separately from the rest (SQL, scoring, JSON); a hit is the same request again. The ratio is a
+miss over a hit, both measured in this process.
 """
 
 import argparse
@@ -23,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.catalogs import replicate_csv  # noqa: E402
 DEMO = ROOT / "data" / "demo_songs.csv"
-TARGET_P95_MS = 30
+TARGET_P95_MS = 30  # a cache miss
+TARGET_HIT_P95_MS = 3
 
 
 class TimedStore:
@@ -97,35 +100,44 @@ def build(tmp, size, base_vectors, users):
 
 
 def measure(app, users, rounds=1):
-    """{approach: (totals ms, vector ms)} for one call per user per round."""
+    """{approach: (miss ms, vector ms of the miss, hit ms)} for one call per user per round."""
     import sqlalchemy as sa
 
-    from app.extensions import db
+    from app.extensions import cache, db
     from app.models import User
+    from app.services.item_model import holder
     from app.services.recommendations import APPROACHES, recommend_for
     from app.services.vector_index import vector_store
 
     with app.app_context():
         timed = TimedStore(vector_store())
         app.extensions["vector_store"] = timed
+        holder(app).refresh(wait=True)  # as a server has it: fitted in the background at start
         ids = db.session.scalars(sa.select(User.id)).all()
         sample = random.Random(3).sample(ids, min(users, len(ids)))
         results = {}
         for approach in APPROACHES:
             for user_id in sample[:5]:  # warm-up: caches, first-query paths
                 recommend_for(db.session.get(User, user_id), approach, k=10)
-            totals, vector = [], []
+            misses, vector, hits = [], [], []
             for _ in range(rounds):
                 for user_id in sample:
                     db.session.expire_all()
                     user = db.session.get(User, user_id)
+                    cache.clear()
                     timed.seconds = 0.0
                     start = time.perf_counter()
                     result = recommend_for(user, approach, k=10)
-                    totals.append((time.perf_counter() - start) * 1000)
+                    misses.append((time.perf_counter() - start) * 1000)
                     vector.append(timed.seconds * 1000)
                     assert not result["degraded"] and result["items"], approach
-            results[approach] = (np.array(totals), np.array(vector))
+                    db.session.expire_all()
+                    user = db.session.get(User, user_id)  # as the next request loads it
+                    start = time.perf_counter()
+                    again = recommend_for(user, approach, k=10)
+                    hits.append((time.perf_counter() - start) * 1000)
+                    assert again == result
+            results[approach] = (np.array(misses), np.array(vector), np.array(hits))
         app.extensions["vector_store"] = timed._store
         timed._store.close()
     return results
@@ -133,15 +145,17 @@ def measure(app, users, rounds=1):
 
 def report(size, results):
     print(f"\n== {size:,} songs, {len(next(iter(results.values()))[0])} requests per approach (ms)")
-    print(f"{'approach':14}{'p50':>8}{'p95':>8}{'vector p50':>12}{'vector p95':>12}{'rest p50':>10}{'rest p95':>10}")
-    worst = 0.0
-    for approach, (total, vector) in results.items():
-        rest = total - vector
-        p95 = np.percentile(total, 95)
-        worst = max(worst, p95)
-        print(f"{approach:14}{np.percentile(total, 50):>8.1f}{p95:>8.1f}{np.percentile(vector, 50):>12.1f}"
-              f"{np.percentile(vector, 95):>12.1f}{np.percentile(rest, 50):>10.1f}{np.percentile(rest, 95):>10.1f}")
-    return worst
+    print(f"{'approach':14}{'miss p50':>10}{'miss p95':>10}{'vector p50':>12}{'rest p50':>10}"
+          f"{'hit p50':>9}{'hit p95':>9}{'miss/hit':>10}")
+    worst_miss = worst_hit = 0.0
+    for approach, (miss, vector, hit) in results.items():
+        rest = miss - vector
+        worst_miss = max(worst_miss, np.percentile(miss, 95))
+        worst_hit = max(worst_hit, np.percentile(hit, 95))
+        print(f"{approach:14}{np.percentile(miss, 50):>10.1f}{np.percentile(miss, 95):>10.1f}"
+              f"{np.percentile(vector, 50):>12.1f}{np.percentile(rest, 50):>10.1f}{np.percentile(hit, 50):>9.2f}"
+              f"{np.percentile(hit, 95):>9.2f}{np.percentile(miss, 50) / np.percentile(hit, 50):>9.0f}x")
+    return worst_miss, worst_hit
 
 
 def main():
@@ -155,10 +169,10 @@ def main():
             start = time.perf_counter()
             app, base = build(tmp, size, base, args.users)
             print(f"\n(built {size:,} songs in {time.perf_counter() - start:.0f} s)")
-            worst = report(size, measure(app, args.users))
-            if size >= 100_000:
-                verdict = "met" if worst <= TARGET_P95_MS else "NOT met"
-                print(f"target: every approach p95 <= {TARGET_P95_MS} ms at 100,000 songs -> worst {worst:.1f} ms, {verdict}")
+            worst_miss, worst_hit = report(size, measure(app, args.users))
+            for name, worst, target in (("miss", worst_miss, TARGET_P95_MS), ("hit", worst_hit, TARGET_HIT_P95_MS)):
+                verdict = "met" if worst <= target else "NOT met"
+                print(f"target: every approach's {name} p95 <= {target} ms -> worst {worst:.1f} ms, {verdict}")
 
 
 if __name__ == "__main__":

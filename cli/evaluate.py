@@ -18,13 +18,24 @@ from .progress import progress_bar
               help="Users with fewer positive songs are not scored (they still count as neighbours).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results as JSON.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random baseline seed.")
+@click.option("--tune", is_flag=True,
+              help="First fit For you's fusion on a validation split of the training side, then score with it.")
+@click.option("--weights-out", type=click.Path(dir_okay=False),
+              help="With --tune: write the fitted weights here (the app reads FUSION_WEIGHTS).")
 @with_appcontext
-def evaluate(k, holdout, min_positives, json_path, seed):
+def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
     """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
-    from app.recommend.evaluation import format_table, run_evaluation
+    from dataclasses import replace
+
+    from app.recommend.eval_tuning import tune_fusion
+    from app.recommend.evaluation import format_table, item_matrix, run_evaluation
     from app.services.evaluation import load_items, load_users
+    from app.services.recommendations import fusion_params
     from app.services.vector_index import embedder
     from app.vectors import VectorStoreError, create_vector_store
+
+    if weights_out and not tune:
+        raise click.ClickException("--weights-out goes with --tune")
 
     if min_positives <= holdout:
         raise click.ClickException("--min-positives must exceed --holdout, so every scored user keeps some")
@@ -35,13 +46,27 @@ def evaluate(k, holdout, min_positives, json_path, seed):
         raise click.ClickException(f"no user has {min_positives} positive songs: lower --min-positives")
     # The app's own index is never opened: the evaluation's vectors live in a folder of their own.
     with tempfile.TemporaryDirectory(prefix="songbird-eval-") as folder:
+        counter = iter(range(1_000_000))
+        factory = lambda: create_vector_store(vectors_path=str(Path(folder) / f"vectors-{next(counter)}"))  # noqa: E731
         try:
-            result = run_evaluation(
-                users, items, lambda: create_vector_store(vectors_path=str(Path(folder) / "vectors")),
-                embedder(), k=k, seed=seed, progress=progress_bar,
-            )
+            vectors = item_matrix(items, embedder(), progress=progress_bar)
+            params = fusion_params()
+            if tune:
+                # The fit sees the training side only: each user's held-out songs are dropped first.
+                training = [replace(u, held_out=frozenset()) for u in users]
+                params = tune_fusion(training, items, factory, embedder(), k=k, seed=seed, progress=progress_bar,
+                                     vectors=vectors, source=f"flask evaluate (validation split, {len(users)} users)")
+                click.echo(f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity "
+                           f"{params.popularity}, evidence_half {params.evidence_half}; validation NDCG@{k} "
+                           f"{params.meta['validation_ndcg']} ({params.meta['kept']} kept; equal RRF "
+                           f"{params.meta['validation_ndcg_equal_rrf']})")
+                if weights_out:
+                    params.save(weights_out)
+            result = run_evaluation(users, items, factory, embedder(), k=k, seed=seed, progress=progress_bar,
+                                    params=params, vectors=vectors)
         except VectorStoreError as exc:
             raise click.ClickException(str(exc)) from None
+    result["fusion"] = params.to_json()
     click.echo(format_table(result))
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

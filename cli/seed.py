@@ -28,6 +28,7 @@ def seed():
 @click.option("--limit", type=click.IntRange(min=1), help="Read at most this many rows.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
+@uses_vector_store  # as every seed command: stops first when a running server holds the store
 def seed_songs(path, limit, batch_size):
     """Import songs from a Spotify CSV (PATH), or the demo catalog when PATH is left out."""
     run_song_import(path or current_app.config["DEMO_CATALOG"], limit, batch_size)
@@ -60,6 +61,7 @@ def run_song_import(path, limit=None, batch_size=1000):
 @click.option("--count", default=50, show_default=True, type=click.IntRange(min=0))
 @click.option("--seed", "seed_value", default=0, show_default=True, help="Random seed.")
 @with_appcontext
+@uses_vector_store
 def seed_users(count, seed_value):
     """Create users user0..user{count-1} (password user0@000 ...); existing users are kept."""
     run_user_seed(count, seed_value)
@@ -76,6 +78,7 @@ def run_user_seed(count, seed_value):
               help="Songs each user interacts with.")
 @click.option("--seed", "seed_value", default=0, show_default=True, help="Random seed.")
 @with_appcontext
+@uses_vector_store
 def seed_activities(per_user, seed_value):
     """Generate plays, likes, ratings, bookmarks and dislikes that follow each user's preferences."""
     run_activity_seed(per_user, seed_value)
@@ -159,4 +162,32 @@ def seed_all(songs_path, user_count, per_user, seed_value, if_empty):
     run_activity_seed(per_user, seed_value)
     run_song_embeddings()
     run_user_embeddings()
+    run_item_model()
     record_seed_run(songs_path or current_app.config["DEMO_CATALOG"])
+
+
+@seed.command("item-model")
+@with_appcontext
+def seed_item_model():
+    """Fit the item-to-item model on everyone's likes and save it where the server loads it from.
+
+    Needs no vector store, so it may run beside a live server (each worker also refits by itself,
+    in the background, after activity).
+    """
+    run_item_model()
+
+
+def run_item_model():
+    import time
+
+    from app.services.item_model import holder
+
+    started = time.perf_counter()
+    model_holder = holder()
+    model_holder.refresh(wait=True)
+    model = model_holder.model
+    if model is None:
+        click.echo("Item model: too little activity to fit one (songs need two fans each)")
+        return
+    click.echo(f"Item model: {len(model.item_ids)} songs · {model.nbytes / 1e6:.0f} MB · "
+               f"{time.perf_counter() - started:.1f} s · version {model.version}")

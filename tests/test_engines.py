@@ -5,7 +5,9 @@ import pytest
 
 from app.recommend.collaborative import collaborative_recommendations, similar_users
 from app.recommend.content import content_recommendations
-from app.recommend.fusion import diversify, for_you_recommendations, reciprocal_rank_fusion
+from app.recommend.fusion import (DEFAULT_PARAMS, FusionParams, diversify, for_you_recommendations, fuse,
+                                 list_features)
+from app.recommend.item_model import fit_item_model
 from app.recommend.items import SONGS, USERS, Filters, Recommendation, SongInfo, UserContext
 from app.recommend.knowledge import knowledge_recommendations
 from app.recommend.popular import popular_recommendations
@@ -60,6 +62,9 @@ class DictCatalog:
 
     def positives(self, user_ids):
         return {u: dict(self.likes[u]) for u in user_ids if u in self.likes}
+
+    def item_model(self):
+        return fit_item_model(self.likes, l2=1.0, min_fans=1)
 
     def popular(self, k, filters, exclude):
         ranked = sorted(SONG_TABLE, key=lambda i: -SONG_TABLE[i][5])
@@ -174,6 +179,29 @@ def test_knowledge_works_with_no_activity_and_names_what_matched(store, catalog)
     assert "tag: jazz" in genre_items[0].reason
 
 
+def test_a_longer_knowledge_list_starts_with_the_shorter_one(store, catalog):
+    # For you asks each list for 3k songs; its knowledge part must rank as the Knowledge tab does.
+    ctx = context(6, likes={}, emotions=["joy", "sadness"], tags=["party", "jazz"], preference=song_vector(6))
+    lists = {k: [i.song_id for i in knowledge_recommendations(ctx, store, catalog, k=k)] for k in range(1, 8)}
+    for k in range(1, 7):
+        assert lists[k + 1][:k] == lists[k]
+
+    class Recording:
+        def __init__(self):
+            self.sizes = []
+
+        def search(self, name, vector, k, **kwargs):
+            self.sizes.append(k)
+            return []
+
+    recording = Recording()
+    three_tags = context(6, likes={}, emotions=["joy"], tags=["party", "jazz", "rock"], preference=song_vector(6))
+    for k in (10, 30):
+        knowledge_recommendations(three_tags, recording, catalog, k=k)
+    # The candidate pool is the same whether 10 or 30 songs are asked for, so the ranking is too.
+    assert recording.sizes[0] == recording.sizes[-1] == 60
+
+
 def test_knowledge_needs_stated_preferences(store, catalog):
     assert knowledge_recommendations(context(6, likes={}), store, catalog) == []
 
@@ -192,16 +220,70 @@ def test_similar_songs_exclude_the_seed_and_dislikes(store, catalog):
     assert similar_songs(999, store, catalog) == []
 
 
-def test_rrf_keeps_every_source_and_reason():
+def test_rank_fusion_keeps_every_source_and_leads_with_the_strongest():
     lists = {
         "content": [Recommendation(1, 0.9, "content", "Because you liked X"), Recommendation(2, 0.8, "content", "B")],
         "collaborative": [Recommendation(2, 3.0, "collaborative", "Liked by 2 listeners with similar taste")],
     }
-    fused = reciprocal_rank_fusion(lists)
+    fused = fuse(lists, DEFAULT_PARAMS, positives=5)
     assert [f.song_id for f in fused] == [2, 1]  # in two lists beats first in one
-    assert fused[0].sources == ("content", "collaborative")
-    assert fused[0].reason == "B · Liked by 2 listeners with similar taste"
-    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+    # Song 2 is first in collaborative and second in content: collaborative gave more, so it leads.
+    assert fused[0].sources == ("collaborative", "content")
+    assert fused[0].reason == "Liked by 2 listeners with similar taste · B"
+    assert fused[0].score == pytest.approx(61 / 61 + 61 / 62)
+
+
+def test_weights_decide_which_list_leads_and_zero_drops_a_list():
+    lists = {
+        "content": [Recommendation(1, 0.9, "content", "C1"), Recommendation(2, 0.8, "content", "C2")],
+        "collaborative": [Recommendation(2, 3.0, "collaborative", "K2"), Recommendation(3, 2.0, "collaborative", "K3")],
+    }
+    leaning = FusionParams({"content": 0.1, "collaborative": 1.0, "knowledge": 1.0, "item_based": 1.0})
+    assert [f.song_id for f in fuse(lists, leaning, positives=5)] == [2, 3, 1]
+    only_content = FusionParams({"content": 1.0, "collaborative": 0.0, "knowledge": 0.0, "item_based": 0.0})
+    fused = fuse(lists, only_content, positives=5)
+    assert [f.song_id for f in fused] == [1, 2] and fused[1].sources == ("content",)
+
+
+def test_score_fusion_uses_the_margins_that_ranks_hide():
+    lists = {
+        "content": [Recommendation(1, 0.90, "content", "a"), Recommendation(2, 0.89, "content", "b"),
+                    Recommendation(3, 0.10, "content", "c")],
+        "knowledge": [Recommendation(3, 1.0, "knowledge", "k3"), Recommendation(4, 0.0, "knowledge", "k4")],
+    }
+    # By rank, song 3 is third in one list and first in another: first overall.
+    assert [f.song_id for f in fuse(lists, DEFAULT_PARAMS, positives=0)][0] == 3
+    # By score, content's 0.10 is the bottom of its list (feature 0): song 3 only ties song 1.
+    by_score = FusionParams(method="score")
+    assert [f.song_id for f in fuse(lists, by_score, positives=0)] == [1, 3, 2, 4]
+    assert list_features(lists["content"], "score", 0)[2] == pytest.approx(0.79 / 0.80)
+
+
+def test_evidence_blends_the_warm_and_the_cold_weights():
+    params = FusionParams({"content": 0.0, "collaborative": 1.0, "knowledge": 0.2, "item_based": 1.0},
+                          evidence_half=4.0, popularity=0.0,
+                          cold_weights={"content": 1.0, "collaborative": 0.0, "knowledge": 1.0, "item_based": 0.0},
+                          cold_popularity=0.5)
+    (new, new_prior), (active, active_prior) = params.user_weights(0), params.user_weights(36)
+    assert new == {"content": 1.0, "collaborative": 0.0, "knowledge": 1.0, "item_based": 0.0} and new_prior == 0.5
+    assert active["collaborative"] == pytest.approx(0.9) and active["content"] == pytest.approx(0.1)
+    assert active_prior == pytest.approx(0.05)
+    flat = FusionParams({"content": 1.0, "collaborative": 1.0, "knowledge": 1.0, "item_based": 1.0})
+    assert flat.user_weights(0) == flat.user_weights(50)  # evidence_half 0: one global set
+
+
+def test_fusion_params_round_trip_and_refuse_bad_files(tmp_path):
+    params = FusionParams({"content": 0.2, "collaborative": 1.0, "knowledge": 0.05, "item_based": 0.7},
+                          "score", 10.0, 3.0, 0.1, per_artist=3,
+                          cold_weights={"content": 1.0, "collaborative": 0.0, "knowledge": 0.5, "item_based": 0.0},
+                          cold_popularity=0.2, meta={"source": "test"})
+    params.save(tmp_path / "w.json")
+    loaded = FusionParams.load(tmp_path / "w.json")
+    assert loaded == params and loaded.meta == {"source": "test"}
+    for bad in ({"format": 2}, {"format": 1, "weights": {"nope": 1.0}}, {"format": 1, "method": "vote"},
+                {"format": 1, "weights": {"content": -1}}, {"format": 1, "per_artist": 0}):
+        with pytest.raises(ValueError):
+            FusionParams.from_json(bad)
 
 
 def test_diversify_caps_an_artist_in_the_top():
@@ -217,7 +299,7 @@ def test_for_you_fuses_the_three_and_never_repeats_the_library(store, catalog):
     ids = [i.song_id for i in items]
     assert len(ids) == len(set(ids)) and not set(ids) & {1, 2}
     assert all(i.approach == "for_you" and i.sources for i in items)
-    assert {s for i in items for s in i.sources} >= {"content", "collaborative", "knowledge"}
+    assert {s for i in items for s in i.sources} >= {"content", "collaborative", "knowledge", "item_based"}
     by_artist = {}
     for song_id in ids:
         by_artist[SONG_TABLE[song_id][1]] = by_artist.get(SONG_TABLE[song_id][1], 0) + 1

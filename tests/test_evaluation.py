@@ -188,8 +188,12 @@ def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, cap
             "--k", "5", "--json", str(out)]
     assert evaluate_main(argv, embedder=HashingEmbedder()) == 0
     report = json.loads(out.read_text())
-    assert set(report) == {"k", "users", "approaches"} and report["k"] == 5 and report["users"] == 24
-    assert list(report["approaches"]) == ["content", "collaborative", "knowledge", "for_you", "popular", "random"]
+    assert set(report) == {"k", "users", "approaches", "slices", "fusion"} and report["k"] == 5
+    assert report["users"] == 24 and report["fusion"]["format"] == 1 and report["fusion"]["method"] == "rank"
+    assert list(report["approaches"]) == ["for_you", "content", "collaborative", "knowledge", "item_based",
+                                          "popular", "random"]
+    # Every user here has 6 training songs: the cold-start slice (at most 3) is empty, and says so.
+    assert report["slices"]["cold_start"] == {"users": 0, "max_positives": 3, "approaches": {}}
     for values in report["approaches"].values():
         assert list(values) == ["ndcg", "recall", "hit_rate", "precision", "map", "coverage", "diversity",
                                 "novelty"] == list(METRICS)

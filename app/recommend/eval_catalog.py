@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .item_model import fit_item_model
 from .items import NO_FILTERS, Recommendation
 
 RANDOM = "random"
@@ -27,6 +28,13 @@ class SplitCatalog:
         self.fans = fans
         # Ranked once: most training fans, then the item's own popularity, then id (deterministic).
         self._ranked = sorted(infos, key=lambda i: (-fans[i], -infos[i].popularity, i))
+        self._item_model, self._fitted = None, False
+
+    def item_model(self):
+        """The item-to-item model of the training positives, fitted on first use."""
+        if not self._fitted:
+            self._item_model, self._fitted = fit_item_model(self._positives), True
+        return self._item_model
 
     def songs(self, ids):
         """{id: SongInfo} for the ids that exist."""

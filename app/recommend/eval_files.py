@@ -1,7 +1,8 @@
 """Reading an evaluation split from CSV files and mapping it into the engines' world.
 
 train/test: user_id,item_id,weight (weight > 0, a play count or a rating); items: item_id,title,text
-and optionally tags (';'-separated); users (optional): user_id,tags. Ids are strings; the engines
+and optionally tags (';'-separated); users (optional): user_id,tags; user tags (optional):
+user_id,item_id,tag, one row per tag a user put on an item, from which their tags are counted. Ids are strings; the engines
 and the vector store want integers, so both are numbered from 1 in order of first appearance.
 """
 
@@ -71,8 +72,23 @@ def _payload(point_id, title, tags, popularity):
     return payload
 
 
-def load_split(train_path, test_path, items_path, users_path=None):
-    """A LoadedSplit: training play counts log-scaled, test items held out, items to embed from text."""
+USER_TAGS = 5  # a user's stated tags: the ones they used most (bench/hetrec_to_csv.py writes as many)
+
+
+def tags_from_log(tag_log, exclude=frozenset(), limit=USER_TAGS):
+    """The `limit` tags a user applied most, not counting their tags on items in `exclude` (ties by name)."""
+    counts = {}
+    for item, tag in tag_log:
+        if item not in exclude:
+            counts[tag] = counts.get(tag, 0) + 1
+    return tuple(tag for tag, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
+
+
+def load_split(train_path, test_path, items_path, users_path=None, user_tags_path=None):
+    """A LoadedSplit: training play counts log-scaled, test items held out, items to embed from text.
+
+    test_path None reads no test file at all: the users then hold out nothing.
+    """
     item_ids, titles, texts, item_tags = {}, {}, {}, {}
     for line, row in _rows(items_path, ("item_id", "title", "text")):
         key = row["item_id"].strip()
@@ -93,7 +109,8 @@ def load_split(train_path, test_path, items_path, users_path=None):
             continue
         songs = history.setdefault(number(user), {})
         songs[item_ids[item]] = songs.get(item_ids[item], 0.0) + log_weight(weight)
-    for user, item, _ in _interactions(test_path):
+    # Without a test file (fitting For you), nothing is held out: the fit carves its own validation.
+    for user, item, _ in (_interactions(test_path) if test_path is not None else ()):
         loaded.test_rows += 1
         if item not in item_ids:
             loaded.unknown_items += 1
@@ -103,10 +120,20 @@ def load_split(train_path, test_path, items_path, users_path=None):
             loaded.test_in_train += 1  # already in the library: it could never be recommended
             continue
         held_out.setdefault(uid, set()).add(item_ids[item])
-    user_tags = {}
+    user_tags, tag_logs = {}, {}
     if users_path:
         for _, row in _rows(users_path, ("user_id", "tags")):
             user_tags[number(row["user_id"].strip())] = split_tags(row["tags"])
+    if user_tags_path:
+        # Tags from each assignment: the user's tags are counted here, so a validation split can
+        # count them again without the items it holds out (eval_tuning.carve_validation).
+        for _, row in _rows(user_tags_path, ("user_id", "item_id", "tag")):
+            uid, item = user_ids.get(row["user_id"].strip()), item_ids.get(row["item_id"].strip())
+            tag = row["tag"].strip().lower()
+            if uid is not None and item is not None and tag:  # users with no listening are left out
+                tag_logs.setdefault(uid, []).append((item, tag))
+        # A users file's tags stay as given; the log fills in for users it lacks.
+        user_tags = {**{uid: tags_from_log(log) for uid, log in tag_logs.items()}, **user_tags}
 
     fans = dict.fromkeys(titles, 0)
     for songs in history.values():
@@ -125,6 +152,7 @@ def load_split(train_path, test_path, items_path, users_path=None):
     for uid in user_ids.values():
         songs = history.get(uid, {})
         tags = user_tags.get(uid, ())
+        tag_log = tuple(tag_logs.get(uid, ()))
         loaded.users.append(EvalUser(uid, dict(songs), frozenset(songs), frozenset(held_out.get(uid, ())),
-                                     (), tags, preference_text((), tags)))
+                                     (), tags, preference_text((), tags), tag_log=tag_log))
     return loaded

@@ -1,9 +1,13 @@
 """Evaluate every approach on a train/test split kept in CSV files, with the real embedding model.
 
     python -m app.recommend.evaluate --train TRAIN.csv --test TEST.csv --items ITEMS.csv \\
-        [--users USERS.csv] [--k 10] [--approaches content collaborative ...] [--json OUT.json]
+        [--users USERS.csv] [--k 10] [--approaches content collaborative ...] [--json OUT.json] \\
+        [--tune [--weights-out WEIGHTS.json] | --params WEIGHTS.json]
 
-The vectors live in a Qdrant Edge store in a temporary folder, deleted afterwards.
+--tune first fits For you's fusion on a validation split carved from TRAIN alone (TEST is opened
+only after the weights are fixed), writes them to --weights-out, then evaluates with them.
+--params evaluates with a weights file fitted before. The vectors live in a Qdrant Edge store in
+a temporary folder, deleted afterwards.
 """
 
 import argparse
@@ -14,7 +18,8 @@ import time
 from pathlib import Path
 
 from .eval_files import load_split
-from .evaluation import APPROACHES, format_table, run_evaluation
+from .evaluation import APPROACHES, format_table, item_matrix, run_evaluation
+from .fusion import DEFAULT_PARAMS, FusionParams
 
 
 def _progress(total, description):
@@ -31,15 +36,24 @@ def parse_args(argv=None):
     parser.add_argument("--test", required=True, type=Path, help="user_id,item_id,weight (held out)")
     parser.add_argument("--items", required=True, type=Path, help="item_id,title,text[,tags]")
     parser.add_argument("--users", type=Path, help="user_id,tags: stated preferences for knowledge")
+    parser.add_argument("--user-tags", type=Path,
+                        help="user_id,item_id,tag: the tagging the users' tags were counted from, so --tune's "
+                             "validation split can count them again without the tags put on its held-out items")
     parser.add_argument("--k", type=int, default=10, help="list length scored (default 10)")
     parser.add_argument("--approaches", nargs="+", choices=APPROACHES, default=list(APPROACHES))
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random baseline")
     parser.add_argument("--batch-size", type=int, default=64, help="texts per model call")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    tuning = parser.add_mutually_exclusive_group()
+    tuning.add_argument("--tune", action="store_true", help="fit For you on a validation split of TRAIN first")
+    tuning.add_argument("--params", type=Path, help="For you's fusion weights from an earlier --tune")
+    parser.add_argument("--weights-out", type=Path, help="with --tune: write the fitted weights here")
     args = parser.parse_args(argv)
     if args.k < 1 or args.seed < 0 or args.batch_size < 1:
         parser.error("--k and --batch-size must be at least 1, --seed at least 0")
+    if args.weights_out and not args.tune:
+        parser.error("--weights-out goes with --tune")
     return args
 
 
@@ -47,24 +61,49 @@ def _log(message):
     print(message, file=sys.stderr)
 
 
+def fit_weights(args, embedder, store_factory, vectors=None):
+    """FusionParams fitted on TRAIN alone: the test file is not opened here."""
+    from .eval_tuning import tune_fusion
+
+    train = load_split(args.train, None, args.items, args.users, args.user_tags)
+    vectors = vectors or item_matrix(train.items, embedder, progress=_progress)
+    return tune_fusion(train.users, train.items, store_factory, embedder, k=args.k, seed=args.seed,
+                       progress=_progress, vectors=vectors, source=f"{args.train.name} (validation split)"), vectors
+
+
 def evaluate_files(args, embedder=None):
-    """Load the files, run the evaluation, return (result, timings)."""
+    """Load the files (fitting For you first with --tune), run the evaluation, return (result, timings)."""
     from ..embeddings import shared_embedder
     from ..vectors import create_vector_store
 
     started = time.perf_counter()
-    split = load_split(args.train, args.test, args.items, args.users)
-    scored = sum(1 for u in split.users if u.held_out)
-    _log(f"{len(split.items.infos)} items · {len(split.users)} users ({scored} with held-out items) · "
-         f"{split.train_rows} train rows · {split.test_rows} test rows · {split.unknown_items} naming unknown items "
-         f"· {split.test_in_train} test rows already in training")
-    timings = {"load": time.perf_counter() - started}
     embedder = embedder or shared_embedder(args.device)
+    timings = {}
     with tempfile.TemporaryDirectory(prefix="songbird-eval-") as folder:
-        factory = lambda: create_vector_store(vectors_path=str(Path(folder) / "vectors"))  # noqa: E731
+        counter = iter(range(1_000_000))
+        factory = lambda: create_vector_store(vectors_path=str(Path(folder) / f"vectors-{next(counter)}"))  # noqa: E731
+        params, vectors = DEFAULT_PARAMS, None
+        if args.params:
+            params = FusionParams.load(args.params)
+        elif args.tune:
+            params, vectors = fit_weights(args, embedder, factory)
+            timings["tune"] = time.perf_counter() - started
+            _log(f"fitted: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
+                 f"evidence_half {params.evidence_half} · validation NDCG {params.meta['validation_ndcg']} "
+                 f"({params.meta['kept']} kept; equal RRF {params.meta['validation_ndcg_equal_rrf']})")
+            if args.weights_out:
+                params.save(args.weights_out)
+        loaded = time.perf_counter()
+        split = load_split(args.train, args.test, args.items, args.users, args.user_tags)
+        scored = sum(1 for u in split.users if u.held_out)
+        _log(f"{len(split.items.infos)} items · {len(split.users)} users ({scored} with held-out items) · "
+             f"{split.train_rows} train rows · {split.test_rows} test rows · {split.unknown_items} naming unknown items "
+             f"· {split.test_in_train} test rows already in training")
+        timings["load"] = time.perf_counter() - loaded
         result = run_evaluation(split.users, split.items, factory, embedder, k=args.k,
                                 approaches=tuple(args.approaches), seed=args.seed, progress=_progress,
-                                timings=timings)
+                                timings=timings, params=params, vectors=vectors)
+    result["fusion"] = params.to_json()
     timings["total"] = time.perf_counter() - started
     return result, timings
 

@@ -12,17 +12,17 @@ import numpy as np
 
 from ..catalog.vocab import FLAG_COLUMNS
 from ..vectors import Point
-from .collaborative import collaborative_recommendations
-from .content import content_recommendations
 from .eval_catalog import RANDOM, SplitCatalog, random_recommendations
-from .fusion import for_you_recommendations
+from .fusion import DEFAULT_PARAMS, for_you_recommendations
 from .items import SONGS, USERS, UserContext
-from .knowledge import knowledge_recommendations
 from .metrics import METRICS, popularity_shares, summarize
 from .popular import popular_recommendations
+from .registry import APPROACHES as SERVED, COMPONENTS, FOR_YOU, POPULAR
 from .taste import taste_vector
 
-APPROACHES = ("content", "collaborative", "knowledge", "for_you", "popular", RANDOM)
+APPROACHES = (*SERVED, RANDOM)
+# The cold-start slice reported beside the totals: users with at most this many training positives.
+COLD_START_POSITIVES = 3
 # The payload indexes of the app's songs collection (app/services/vector_index.py), for items
 # that carry the same payload; file-based items set only some of these fields.
 SONG_FIELDS = {"genre": "keyword", "genres": "keyword", "emotion": "keyword", "artist": "keyword",
@@ -42,6 +42,9 @@ class EvalUser:
     tags: tuple = ()
     preference_text: str = ""  # stated preferences, embedded when `preference` is not given
     preference: np.ndarray | None = None
+    # (item id, tag) assignments the tags were counted from, when they come from the user's own
+    # tagging: a validation split recomputes the tags without its held-out items.
+    tag_log: tuple = ()
 
 
 @dataclass
@@ -125,28 +128,40 @@ def build_store(store, ids, matrix, items, points):
     return store
 
 
-def _runners(store, catalog, ids, seed):
+def _runners(store, catalog, ids, seed, params=DEFAULT_PARAMS):
     def for_you(ctx, k):
-        # As the app serves it: a user the three engines know nothing about gets popular songs.
-        return for_you_recommendations(ctx, store, catalog, k=k) or popular_recommendations(ctx, catalog, k)
+        # As the app serves it: a user the engines know nothing about gets popular songs.
+        return (for_you_recommendations(ctx, store, catalog, k=k, params=params)
+                or popular_recommendations(ctx, catalog, k))
 
+    runners = {name: (lambda engine: lambda ctx, k: engine(ctx, store, catalog, k=k))(engine)
+               for name, engine in COMPONENTS.items()}
     return {
-        "content": lambda ctx, k: content_recommendations(ctx, store, catalog, k=k),
-        "collaborative": lambda ctx, k: collaborative_recommendations(ctx, store, catalog, k=k),
-        "knowledge": lambda ctx, k: knowledge_recommendations(ctx, store, catalog, k=k),
-        "for_you": for_you,
-        "popular": lambda ctx, k: popular_recommendations(ctx, catalog, k),
+        FOR_YOU: for_you,
+        **runners,
+        POPULAR: lambda ctx, k: popular_recommendations(ctx, catalog, k),
         RANDOM: lambda ctx, k: random_recommendations(ctx, ids, k, seed),
     }
 
 
+def prepare(users, items, embedder, progress=_no_progress, vectors=None):
+    """(ids, matrix, contexts, catalog) for a split: item vectors (given or embedded) and users' training side."""
+    ids, matrix = vectors if vectors is not None else item_matrix(items, embedder, progress=progress)
+    index = {item: row for row, item in enumerate(ids)}
+    contexts = user_contexts(users, index, matrix, preference_vectors(users, embedder))
+    catalog = SplitCatalog(items.infos, {u.user_id: u.history for u in users})
+    return ids, matrix, contexts, catalog
+
+
 def run_evaluation(users, items, store_factory, embedder, k=10, approaches=APPROACHES, seed=0,
-                   progress=_no_progress, timings=None, recommended=None):
-    """{"k", "users", "approaches": {approach: {metric: mean}}} for every user with held-out items.
+                   progress=_no_progress, timings=None, recommended=None, params=DEFAULT_PARAMS, vectors=None):
+    """{"k", "users", "approaches": {approach: {metric: mean}}, "slices"} for every user with held-out items.
 
     store_factory() must give an empty store the evaluation may fill and closes afterwards.
     progress(total, description) gives a context-managed bar with update(n). Given dicts, timings
     receives the seconds each phase took and recommended every list: {approach: {user id: [ids]}}.
+    params are For you's fusion parameters; vectors an (ids, matrix) pair already embedded.
+    "slices" holds the same metrics for the cold-start users (at most COLD_START_POSITIVES positives).
     """
     unknown = [a for a in approaches if a not in APPROACHES]
     if unknown:
@@ -155,19 +170,16 @@ def run_evaluation(users, items, store_factory, embedder, k=10, approaches=APPRO
         raise ValueError("the catalog is empty: nothing to recommend")
     timings = {} if timings is None else timings
     started = time.perf_counter()
-    ids, matrix = item_matrix(items, embedder, progress=progress)
-    index = {item: row for row, item in enumerate(ids)}
-    contexts = user_contexts(users, index, matrix, preference_vectors(users, embedder))
+    ids, matrix, contexts, catalog = prepare(users, items, embedder, progress, vectors)
     timings["vectors"] = time.perf_counter() - started
     scored = [u for u in users if u.held_out]
-    catalog = SplitCatalog(items.infos, {u.user_id: u.history for u in users})
     store = store_factory()
     try:
         started = time.perf_counter()
         build_store(store, ids, matrix, items, user_points(users, contexts))
         timings["index"] = time.perf_counter() - started
         started = time.perf_counter()
-        runners = _runners(store, catalog, ids, seed)
+        runners = _runners(store, catalog, ids, seed, params)
         lists = {name: {} for name in approaches}
         if recommended is not None:
             recommended.update(lists)
@@ -186,14 +198,21 @@ def run_evaluation(users, items, store_factory, embedder, k=10, approaches=APPRO
             if item in counts:
                 counts[item] += 1
     shares, unseen = popularity_shares(counts, len(users))
-    held_out = {u.user_id: set(u.held_out) for u in scored}
+    index = {item: row for row, item in enumerate(ids)}
     vector_of = lambda found: matrix[[index[i] for i in found]]  # noqa: E731
+
+    def report(group):
+        held_out = {u.user_id: set(u.held_out) for u in group}
+        return {name: summarize({u: lists[name][u] for u in held_out}, held_out, k, len(ids), vector_of, shares,
+                                unseen) for name in approaches}
+
+    cold = [u for u in scored if sum(1 for w in u.history.values() if w > 0) <= COLD_START_POSITIVES]
     return {
         "k": k,
         "users": len(scored),
-        "approaches": {
-            name: summarize(lists[name], held_out, k, len(ids), vector_of, shares, unseen) for name in approaches
-        },
+        "approaches": report(scored),
+        "slices": {"cold_start": {"users": len(cold), "max_positives": COLD_START_POSITIVES,
+                                  "approaches": report(cold) if cold else {}}},
     }
 
 
@@ -210,4 +229,9 @@ def format_table(result):
     for approach, values in result["approaches"].items():
         lines.append(f"{approach:<14}" + "".join(f"{values[m]:>{width}.4f}" for m in METRICS))
     lines.append(f"({result['users']} users with held-out items; novelty in bits)")
+    cold = result.get("slices", {}).get("cold_start")
+    if cold and cold["approaches"]:
+        lines.append(f"Cold start: {cold['users']} users with at most {cold['max_positives']} training positives")
+        for approach, values in cold["approaches"].items():
+            lines.append(f"{approach:<14}" + "".join(f"{values[m]:>{width}.4f}" for m in METRICS))
     return "\n".join(lines)

@@ -103,6 +103,9 @@ class CatalogData(Protocol):
     def popular(self, k, filters, exclude):
         """[(song id, score, reason)] of the k most popular songs passing filters, none in exclude."""
 
+    def item_model(self):
+        """The item-to-item model (app.recommend.item_model.ItemModel), or None when there is none yet."""
+
 
 def quote(song):
     """A song named the way reasons name it: 'Title' by Artist."""

@@ -12,6 +12,7 @@ TABS = {
     "for_you": "For you",
     "content": "Content-based",
     "collaborative": "Collaborative",
+    "item_based": "Liked together",
     "knowledge": "Knowledge-based",
 }
 PAGE_SIZE = 12

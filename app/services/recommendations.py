@@ -1,117 +1,52 @@
 """Recommendations for the web and the API: loads what the engines need from SQL, degrades when vectors are down."""
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import Song, UserSong, UserVector, from_blob
-from ..recommend.collaborative import collaborative_recommendations
-from ..recommend.content import content_recommendations
-from ..recommend.fusion import for_you_recommendations
-from ..recommend.items import Filters, SongInfo, UserContext
-from ..recommend.knowledge import knowledge_recommendations
+from ..recommend.fusion import DEFAULT_PARAMS, FusionParams, for_you_recommendations
+from ..recommend.items import Filters, UserContext
 from ..recommend.popular import popular_recommendations
+from ..recommend.registry import APPROACHES, COMPONENTS, FOR_YOU, POPULAR
 from ..recommend.similar import similar_songs as similar_engine
 from ..recommend.taste import interaction_weight
 from ..vectors import VectorStoreError
+from . import item_model, recommendation_cache
 from .catalog import song_json
+from .sql_catalog import SqlCatalog
 from .user_vectors import refresh_user_vector
 from .vector_index import ensure_collections
 
 log = logging.getLogger(__name__)
 
-ENGINES = {
-    "content": content_recommendations,
-    "collaborative": collaborative_recommendations,
-    "knowledge": knowledge_recommendations,
-    "for_you": for_you_recommendations,
-}
-APPROACHES = (*ENGINES, "popular")
 MAX_K = 100
+PARAMS_EXTENSION = "fusion_params"
 
-__all__ = ["APPROACHES", "Filters", "SqlCatalog", "recommend_for", "similar_songs", "user_context"]
-
-
-class SqlCatalog:
-    """The CatalogData the engines read, answered from SQL."""
-
-    def songs(self, ids):
-        """{id: SongInfo} for the ids that exist."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        rows = db.session.execute(
-            sa.select(Song.id, Song.title, Song.artist, Song.genre, Song.genres, Song.emotion,
-                      Song.explicit, Song.popularity).where(Song.id.in_(ids))
-        )
-        return {
-            r.id: SongInfo(r.id, r.title, r.artist, r.genre, tuple(r.genres or ()), r.emotion,
-                           bool(r.explicit), r.popularity or 0)
-            for r in rows
-        }
-
-    def positives(self, user_ids):
-        """{user id: {song id: weight scaled so the user's strongest is 1}}."""
-        weights = {}
-        t = UserSong.__table__
-        # Core, not ORM: thousands of neighbour rows a request, and ORM row handling doubled the time.
-        rows = db.session.connection().execute(
-            sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked,
-                      t.c.disliked).where(t.c.user_id.in_(list(user_ids)))
-        )
-        for user_id, song_id, *state in rows:
-            weight = interaction_weight(*state)
-            if weight > 0:
-                weights.setdefault(user_id, {})[song_id] = weight
-        for songs in weights.values():
-            top = max(songs.values())
-            for song_id in songs:
-                songs[song_id] /= top
-        return weights
-
-    def popular(self, k, filters, exclude):
-        """The k songs most liked here, then most popular on Spotify, passing filters."""
-        fans = dict(db.session.execute(
-            sa.select(UserSong.song_id, sa.func.count())
-            .where(sa.or_(UserSong.liked.is_(True), UserSong.rating >= 4, UserSong.bookmarked.is_(True)))
-            .group_by(UserSong.song_id)
-        ).all())
-        liked_here = db.session.execute(_filtered(sa.select(Song.id, Song.popularity), filters)
-                                        .where(Song.id.in_(list(fans)))).all() if fans else []
-        liked_here.sort(key=lambda row: (-fans[row.id], -(row.popularity or 0), row.id))
-        # The rest by Spotify popularity, read through its index: never a sort of the whole catalog.
-        by_popularity = db.session.execute(
-            _filtered(sa.select(Song.id, Song.popularity), filters)
-            .where(Song.popularity.is_not(None))
-            .order_by(Song.popularity.desc(), Song.id)
-            .limit(k + len(exclude) + len(fans))
-        ).all()
-        result, seen = [], set(exclude)
-        for song_id, popularity in [*liked_here, *by_popularity]:
-            if song_id in seen:
-                continue
-            seen.add(song_id)
-            count = fans.get(song_id, 0)
-            if count:
-                reason = f"Popular here: liked by {count} listener{'s' if count != 1 else ''}"
-            else:
-                reason = f"Popular on Spotify ({popularity or 0}/100)"
-            result.append((song_id, float(count) + (popularity or 0) / 100, reason))
-            if len(result) == k:
-                break
-        return result
+__all__ = ["APPROACHES", "Filters", "SqlCatalog", "fusion_params", "recommend_for", "similar_songs", "user_context"]
 
 
-def _filtered(query, filters):
-    if filters.no_explicit:
-        query = query.where(sa.not_(Song.explicit.is_(True)))
-    if filters.genre:
-        query = query.where(Song.genre == filters.genre)
-    if filters.emotion:
-        query = query.where(Song.emotion == filters.emotion)
-    return query
+def fusion_params() -> FusionParams:
+    """For you's fitted weights: FUSION_WEIGHTS's file, read once per app (the defaults when unset)."""
+    params = current_app.extensions.get(PARAMS_EXTENSION)
+    if params is None:
+        path = current_app.config.get("FUSION_WEIGHTS")
+        params = FusionParams.load(Path(path)) if path else DEFAULT_PARAMS
+        current_app.extensions[PARAMS_EXTENSION] = params
+    return params
+
+
+def _for_you(ctx, store, catalog, k=10, filters=Filters()):
+    return for_you_recommendations(ctx, store, catalog, k=k, filters=filters, params=fusion_params())
+
+
+ENGINES = {FOR_YOU: _for_you, **COMPONENTS}  # every approach but popular, which needs no vectors
+# A refitted item model changes item-based and For you lists: its version is part of every cache key.
+recommendation_cache.register_model_version(item_model.model_version)
 
 
 def _verb(play_count, liked, rating, bookmarked):
@@ -165,14 +100,28 @@ def _items(recommendations):
 
 
 def recommend_for(user, approach="for_you", k=10, filters=Filters()):
-    """Ranked, explained recommendations; the popular list with degraded=True if vectors are down."""
+    """Ranked, explained recommendations, from the per-user cache while fresh, else computed.
+
+    The popular list with degraded=True if vectors are down; that one is never cached. The key
+    carries user.rec_version, which the user's own changes bump, so those show on the next request.
+    """
     if approach not in APPROACHES:
         raise ValueError(f"unknown approach {approach!r}: expected one of {', '.join(APPROACHES)}")
     _check_k(k)
+    key = recommendation_cache.cache_key(user.id, user.rec_version, approach, k, filters)
+    result = recommendation_cache.get(key)
+    if result is None:
+        result = _compute(user, approach, k, filters)
+        recommendation_cache.put(key, result)
+    return result
+
+
+def _compute(user, approach, k, filters):
+    """The list computed from scratch by the engines (recommend_for checked the arguments)."""
     ctx = user_context(user)
     catalog = SqlCatalog()
     degraded = False
-    if approach == "popular":
+    if approach == POPULAR:
         items = popular_recommendations(ctx, catalog, k, filters)
     else:
         try:
@@ -180,7 +129,7 @@ def recommend_for(user, approach="for_you", k=10, filters=Filters()):
         except VectorStoreError as exc:
             log.warning("vector store unavailable, serving popular songs: %s", exc)
             items, degraded = popular_recommendations(ctx, catalog, k, filters), True
-    if not items and approach == "for_you":  # cold start: nothing known about the user yet
+    if not items and approach == FOR_YOU:  # cold start: nothing known about the user yet
         items = popular_recommendations(ctx, catalog, k, filters)
     return {"user_id": user.id, "approach": approach, "k": k, "degraded": degraded, "items": _items(items)}
 

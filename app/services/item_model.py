@@ -1,0 +1,194 @@
+"""The process's item model: loaded or fitted off the request path, refreshed in the background.
+
+A request only ever reads the model that is there (or None, before the first fit finishes: the
+item-based list is then empty and For you fuses the others). Fitting happens in a thread:
+at process start (wsgi.py), after activity (at most once per ITEM_MODEL_REFRESH_SECONDS), and from
+`flask seed item-model`, which also saves it to ITEM_MODEL_PATH so a starting server loads it in a
+fraction of a second instead of fitting. Each worker holds its own copy; all fit the same SQL.
+"""
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from array import array
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..models import ActivityEvent, UserSong
+from ..recommend.item_model import MAX_ITEMS, ItemModel, fit_item_model_from_pairs
+from ..recommend.taste import interaction_weight
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "item_model"
+
+
+def data_version() -> str:
+    """A digest of what the model is fitted from: the database and its activity log's size and head."""
+    count, head = db.session.execute(sa.select(sa.func.count(), sa.func.max(ActivityEvent.id))).one()
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return hashlib.sha1(f"{url}|{count}|{head}".encode()).hexdigest()[:12]
+
+
+def positive_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """(user ids, song ids) of every positive user-song state, as arrays (no dict per user: 1M rows fit in 8 MB)."""
+    users, songs = array("q"), array("q")
+    t = UserSong.__table__
+    rows = db.session.connection().execute(
+        sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked, t.c.disliked)
+    )
+    for user_id, song_id, *state in rows:
+        if interaction_weight(*state) > 0:
+            users.append(user_id)
+            songs.append(song_id)
+    return np.frombuffer(users, dtype=np.int64), np.frombuffer(songs, dtype=np.int64)
+
+
+def fit_from_database(max_items: int = MAX_ITEMS) -> ItemModel | None:
+    """A model of the database's current positives, versioned by data_version()."""
+    version = data_version()
+    users, songs = positive_pairs()
+    return fit_item_model_from_pairs(users, songs, max_items=max_items, version=version)
+
+
+def save_model(model: ItemModel, path) -> None:
+    """Write the model atomically (a reader never sees half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".item_model-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, item_ids=model.item_ids, weights=model.weights, version=np.array(model.version))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_model(path) -> ItemModel | None:
+    """The saved model, or None when there is none or it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            ids = data["item_ids"]
+            return ItemModel(ids, data["weights"], str(data["version"]), {int(i): r for r, i in enumerate(ids)})
+    except (OSError, KeyError, ValueError) as exc:
+        if Path(path).exists():
+            log.warning("item model at %s unreadable, refitting: %s", path, exc)
+        return None
+
+
+class ItemModelHolder:
+    """The current model of one process and the thread that replaces it."""
+
+    def __init__(self, app, clock=time.monotonic):
+        self.app = app
+        self.clock = clock
+        self.model: ItemModel | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._timer: threading.Timer | None = None
+        self._last_start = None
+        self._stale = False
+
+    @property
+    def version(self) -> str:
+        """The current model's version ('' before the first), part of every cached list's key."""
+        model = self.model
+        return model.version if model is not None else ""
+
+    def current(self) -> ItemModel | None:
+        """The model there is now; the first call starts loading one (inline when configured so)."""
+        if (self.model is None and self._last_start is None) or (self._stale and self._inline):
+            self.refresh()
+        return self.model
+
+    @property
+    def _inline(self):
+        return self.app.config.get("ITEM_MODEL_REFRESH") == "inline"
+
+    def refresh(self, wait: bool = False) -> None:
+        """Load or fit a new model: in a thread, or inline under ITEM_MODEL_REFRESH='inline' or wait=True."""
+        if wait or self._inline:
+            self._last_start, self._stale = self.clock(), False
+            self._run()
+            return
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._last_start, self._stale = self.clock(), False
+            self._thread = threading.Thread(target=self._run, name="item-model-fit", daemon=True)
+            self._thread.start()
+
+    def note_activity(self) -> None:
+        """Activity changed the data: refit now, or once the minimum interval since the last fit has passed."""
+        self._stale = True
+        if self._inline:
+            return  # refitted by the next current()
+        interval = float(self.app.config.get("ITEM_MODEL_REFRESH_SECONDS", 300))
+        since = None if self._last_start is None else self.clock() - self._last_start
+        if since is None or since >= interval:
+            self.refresh()
+            return
+        with self._lock:
+            if self._timer is None or not self._timer.is_alive():
+                self._timer = threading.Timer(interval - since, self.refresh)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for a running fit (tests and the CLI)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def close(self) -> None:
+        """Stop a pending timer (the app is going away)."""
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _run(self) -> None:
+        try:
+            with self.app.app_context():
+                path = self.app.config.get("ITEM_MODEL_PATH")
+                wanted = data_version()
+                if self.model is not None and self.model.version == wanted:
+                    return
+                saved = load_model(path) if path else None
+                if saved is not None and saved.version == wanted:
+                    self.model = saved
+                    return
+                started = time.perf_counter()
+                model = fit_from_database(int(self.app.config.get("ITEM_MODEL_MAX_ITEMS", MAX_ITEMS)))
+                if model is not None and path:
+                    save_model(model, path)
+                self.model = model
+                log.info("item model fitted in %.1f s (%s items)", time.perf_counter() - started,
+                         0 if model is None else len(model.item_ids))
+        except Exception:  # a failed fit keeps the previous model; the next activity tries again
+            log.exception("item model fit failed")
+
+
+def holder(app=None) -> ItemModelHolder:
+    """The app's holder, created on first use."""
+    app = app or current_app._get_current_object()
+    existing = app.extensions.get(EXTENSION)
+    if existing is None:
+        existing = app.extensions.setdefault(EXTENSION, ItemModelHolder(app))
+    return existing
+
+
+def current_model() -> ItemModel | None:
+    """The model requests use now (never waits for a fit, except under ITEM_MODEL_REFRESH='inline')."""
+    return holder().current()
+
+
+def model_version() -> str:
+    """The current model's version, for cache keys."""
+    return holder().version
