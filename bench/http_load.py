@@ -1,6 +1,6 @@
 """Benchmark: the app under HTTP load, served by gunicorn as `make run` serves it.
 
-    python bench/http_load.py [--clients 8,32] [--seconds 60] [--instance DIR]
+    python bench/http_load.py [--clients 8,32] [--seconds 60] [--instance DIR] [--reads-only]
 
 Seeds a fresh instance with the demo catalog (`flask seed all`, Qdrant Edge), starts gunicorn
 (1 worker, 4 threads, on a free local port), logs 50 users in through the real login form, then
@@ -148,7 +148,11 @@ def main():
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--instance", help="reuse a seeded instance folder (default: a new temporary one)")
+    parser.add_argument("--reads-only", action="store_true",
+                        help="leave out the like/rate posts (each one makes that user's cached lists stale)")
     args = parser.parse_args()
+    if args.reads_only:
+        MIX[:] = [(route, weight) for route, weight in MIX if not route.startswith("post:")]
     with tempfile.TemporaryDirectory() as tmp:
         instance = args.instance or tmp
         port = free_port()

@@ -38,12 +38,7 @@ def peak_mb():
 
 def fit64(users, songs, max_items):
     """The same fit in float64: the baseline."""
-    original = item_model.sparse.csr_matrix
-    item_model.sparse.csr_matrix = lambda data, shape: original((data[0].astype(np.float64), data[1]), shape=shape)
-    try:
-        return item_model.fit_item_model_from_pairs(users, songs, max_items=max_items, version="f64")
-    finally:
-        item_model.sparse.csr_matrix = original
+    return item_model.fit_item_model_from_pairs(users, songs, max_items=max_items, version="f64", dtype=np.float64)
 
 
 def main():

@@ -77,7 +77,7 @@ def build(tmp, size, base_vectors, users):
             texts = [song_embedding_text(s) for page in iter_song_pages() for s in page]
             base_vectors = embedder().encode(texts, batch_size=64)
         rng = np.random.default_rng(7)
-        ensure_collections()
+        ensure_collections(create=True)
         for page in iter_song_pages():
             vectors = []
             for song in page:
