@@ -22,6 +22,7 @@ def create_app(config=None):
     load_config(app, config)
     register_extensions(app)
     register_input_limits(app)
+    load_fusion_weights(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
@@ -74,6 +75,20 @@ def register_extensions(app):
             return None
         # A deactivated user's existing sessions and remember-me cookies stop working at once.
         return user if user.is_active else None
+
+
+def load_fusion_weights(app):
+    """Read For you's fitted weights (FUSION_WEIGHTS) now: a missing or malformed file stops the start
+    with its reason, instead of failing the first recommendation request."""
+    from pathlib import Path
+
+    from .recommend.fusion import DEFAULT_PARAMS, FusionParams
+
+    path = app.config.get("FUSION_WEIGHTS")
+    try:
+        app.extensions["fusion_params"] = FusionParams.load(Path(path)) if path else DEFAULT_PARAMS
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"FUSION_WEIGHTS={path}: {exc}") from exc
 
 
 def register_input_limits(app):

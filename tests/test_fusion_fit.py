@@ -177,3 +177,18 @@ def test_small_data_sets_pool_several_validation_splits(split_files):  # noqa: F
     assert folds_for(users, min_positives=7) == MAX_FOLDS  # nobody eligible: as many as allowed
     first, second = (carve_validation(users, seed=seed) for seed in (0, "0:1"))
     assert [u.held_out for u in first] != [u.held_out for u in second]  # the folds differ
+
+
+def test_the_app_reads_its_weights_file_at_start_and_refuses_a_bad_one(tmp_path):
+    from app import create_app
+    from app.services.recommendations import fusion_params
+
+    good = tmp_path / "weights.json"
+    FusionParams({"content": 0.1, "collaborative": 1.0, "knowledge": 0.5, "item_based": 0.9}, "score").save(good)
+    app = create_app({"TESTING": True, "FUSION_WEIGHTS": str(good)})
+    with app.app_context():
+        assert fusion_params().method == "score" and fusion_params().weights["item_based"] == 0.9
+    (tmp_path / "bad.json").write_text('{"format": 1, "weights": {"content": -1}}')
+    for bad in (tmp_path / "bad.json", tmp_path / "missing.json"):
+        with pytest.raises(RuntimeError, match="FUSION_WEIGHTS"):
+            create_app({"TESTING": True, "FUSION_WEIGHTS": str(bad)})

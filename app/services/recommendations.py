@@ -1,7 +1,6 @@
 """Recommendations for the web and the API: loads what the engines need from SQL, degrades when vectors are down."""
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
@@ -31,13 +30,8 @@ __all__ = ["APPROACHES", "Filters", "SqlCatalog", "fusion_params", "recommend_fo
 
 
 def fusion_params() -> FusionParams:
-    """For you's fitted weights: FUSION_WEIGHTS's file, read once per app (the defaults when unset)."""
-    params = current_app.extensions.get(PARAMS_EXTENSION)
-    if params is None:
-        path = current_app.config.get("FUSION_WEIGHTS")
-        params = FusionParams.load(Path(path)) if path else DEFAULT_PARAMS
-        current_app.extensions[PARAMS_EXTENSION] = params
-    return params
+    """For you's fitted weights: FUSION_WEIGHTS's file, read by create_app (the defaults when unset)."""
+    return current_app.extensions.get(PARAMS_EXTENSION, DEFAULT_PARAMS)
 
 
 def _for_you(ctx, store, catalog, k=10, filters=Filters()):
