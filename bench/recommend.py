@@ -115,7 +115,7 @@ def measure(app, users, rounds=1):
         holder(app).refresh(wait=True)  # as a server has it: fitted in the background at start
         ids = db.session.scalars(sa.select(User.id)).all()
         sample = random.Random(3).sample(ids, min(users, len(ids)))
-        results = {}
+        results, empty = {}, {}
         for approach in APPROACHES:
             for user_id in sample[:5]:  # warm-up: caches, first-query paths
                 recommend_for(db.session.get(User, user_id), approach, k=10)
@@ -130,7 +130,10 @@ def measure(app, users, rounds=1):
                     result = recommend_for(user, approach, k=10)
                     misses.append((time.perf_counter() - start) * 1000)
                     vector.append(timed.seconds * 1000)
-                    assert not result["degraded"] and result["items"], approach
+                    # An item-based list can be empty: at 100,000 songs few of a user's songs have
+                    # a second fan, and the model covers only songs that do.
+                    assert not result["degraded"] and (result["items"] or approach == "item_based"), approach
+                    empty[approach] = empty.get(approach, 0) + (not result["items"])
                     db.session.expire_all()
                     user = db.session.get(User, user_id)  # as the next request loads it
                     start = time.perf_counter()
@@ -140,6 +143,8 @@ def measure(app, users, rounds=1):
             results[approach] = (np.array(misses), np.array(vector), np.array(hits))
         app.extensions["vector_store"] = timed._store
         timed._store.close()
+    if any(empty.values()):
+        print("empty lists: " + ", ".join(f"{name} {count}" for name, count in empty.items() if count))
     return results
 
 

@@ -82,8 +82,8 @@ class VectorStore(ABC):
         """Points like the positive example ids and unlike the negative ones; examples are never returned."""
 
     @abstractmethod
-    def count(self, name, must=None):
-        """How many points match (exactly)."""
+    def count(self, name, must=None, exact=True):
+        """How many points match: exactly, or (exact=False) an estimate that costs no scan, 0 only when empty."""
 
     @abstractmethod
     def ids(self, name):

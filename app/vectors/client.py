@@ -213,10 +213,10 @@ class ClientVectorStore(VectorStore):
         # Qdrant leaves the example ids out by itself; negatives that were unknown cost nothing.
         return self._query(name, query, DENSE, k, must, exclude_ids)
 
-    def count(self, name, must=None):
-        """How many points match (exactly)."""
+    def count(self, name, must=None, exact=True):
+        """How many points match: exactly, or (exact=False) the server's estimate."""
         with self._call("counting", name) as client:
-            return int(client.count(name, count_filter=_filter(must), exact=True).count)
+            return int(client.count(name, count_filter=_filter(must), exact=exact).count)
 
     def ids(self, name):
         """Every point id in the collection, as a set."""

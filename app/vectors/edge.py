@@ -239,11 +239,11 @@ class EdgeVectorStore(VectorStore):
             excluded = set(id_list(exclude_ids)) | set(positive) | set(negative)
             return self._query(name, query, k, must, excluded)
 
-    def count(self, name, must=None):
-        """How many points match (exactly)."""
+    def count(self, name, must=None, exact=True):
+        """How many points match: exactly, or (exact=False) from the segments' sizes."""
         query_filter = _filter(must)
         with self._shard(name, "counting") as shard:
-            return int(shard.count(qe.CountRequest(exact=True, filter=query_filter)))
+            return int(shard.count(qe.CountRequest(exact=exact, filter=query_filter)))
 
     def ids(self, name):
         """Every point id in the collection, as a set."""
