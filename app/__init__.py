@@ -80,15 +80,9 @@ def register_extensions(app):
 def load_fusion_weights(app):
     """Read For you's fitted weights (FUSION_WEIGHTS) now: a missing or malformed file stops the start
     with its reason, instead of failing the first recommendation request."""
-    from pathlib import Path
+    from .services.recommendations import load_fusion_params
 
-    from .recommend.fusion import DEFAULT_PARAMS, FusionParams
-
-    path = app.config.get("FUSION_WEIGHTS")
-    try:
-        app.extensions["fusion_params"] = FusionParams.load(Path(path)) if path else DEFAULT_PARAMS
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"FUSION_WEIGHTS={path}: {exc}") from exc
+    load_fusion_params(app)
 
 
 def register_input_limits(app):

@@ -27,12 +27,13 @@ def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
     """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
     from dataclasses import replace
 
-    from app.recommend.eval_tuning import tune_fusion
+    from app.recommend.eval_tuning import describe_fit, tune_fusion
+    from app.recommend.evaluate import temporary_stores
     from app.recommend.evaluation import format_table, item_matrix, run_evaluation
     from app.services.evaluation import load_items, load_users
     from app.services.recommendations import fusion_params
     from app.services.vector_index import embedder
-    from app.vectors import VectorStoreError, create_vector_store
+    from app.vectors import VectorStoreError
 
     if weights_out and not tune:
         raise click.ClickException("--weights-out goes with --tune")
@@ -46,8 +47,7 @@ def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
         raise click.ClickException(f"no user has {min_positives} positive songs: lower --min-positives")
     # The app's own index is never opened: the evaluation's vectors live in a folder of their own.
     with tempfile.TemporaryDirectory(prefix="songbird-eval-") as folder:
-        counter = iter(range(1_000_000))
-        factory = lambda: create_vector_store(vectors_path=str(Path(folder) / f"vectors-{next(counter)}"))  # noqa: E731
+        factory = temporary_stores(folder)
         try:
             vectors = item_matrix(items, embedder(), progress=progress_bar)
             params = fusion_params()
@@ -56,17 +56,13 @@ def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
                 training = [replace(u, held_out=frozenset()) for u in users]
                 params = tune_fusion(training, items, factory, embedder(), k=k, seed=seed, progress=progress_bar,
                                      vectors=vectors, source=f"flask evaluate (validation split, {len(users)} users)")
-                click.echo(f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity "
-                           f"{params.popularity}, evidence_half {params.evidence_half}; validation NDCG@{k} "
-                           f"{params.meta['validation_ndcg']} ({params.meta['kept']} kept; equal RRF "
-                           f"{params.meta['validation_ndcg_equal_rrf']})")
+                click.echo(describe_fit(params))
                 if weights_out:
                     params.save(weights_out)
             result = run_evaluation(users, items, factory, embedder(), k=k, seed=seed, progress=progress_bar,
                                     params=params, vectors=vectors)
         except VectorStoreError as exc:
             raise click.ClickException(str(exc)) from None
-    result["fusion"] = params.to_json()
     click.echo(format_table(result))
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -120,9 +120,8 @@ def test_activity_refits_the_model_in_the_background_without_holding_the_request
     assert background.model is not first and background.model.version != first.version
     with app.app_context():
         assert background.model.version == service.data_version()
-        # The refreshed model is what a request now uses, and the liked song counts for this user.
-        from app.services.sql_catalog import SqlCatalog
-        assert SqlCatalog().item_model() is background.model
+        # The refreshed model is what a request now uses.
+        assert service.current_model() is background.model
 
 
 def test_a_starting_process_loads_the_saved_model_instead_of_fitting(app, background, monkeypatch):

@@ -13,10 +13,9 @@ from dataclasses import replace
 
 from ..embeddings import preference_text
 from .eval_files import tags_from_log
-from .evaluation import _no_progress, build_store, prepare, user_contexts, user_points
-from .fusion import CANDIDATES_PER_K, DEFAULT_PARAMS, FusionParams
+from .evaluation import _no_progress, build_store, prepare, user_points
+from .fusion import FusionParams, component_lists
 from .items import UserContext
-from .registry import COMPONENTS
 from .taste import taste_vector
 from .tuning import NEWCOMER_POSITIVES, Case, fit_fusion
 
@@ -100,8 +99,8 @@ def _fold_cases(users, items, store_factory, embedder, k, seed, progress, vector
         build_store(store, ids, matrix, items, user_points(carved, contexts))
         with progress(len(replays), "Validation lists") as bar:
             for ctx, user in replays:
-                lists = {name: engine(ctx, store, catalog, k=k * CANDIDATES_PER_K)
-                         for name, engine in COMPONENTS.items()}
+                # Every list, as For you asks for them (the default weights leave none out).
+                lists = component_lists(ctx, store, catalog, k)
                 candidates = {item.song_id for found in lists.values() for item in found}
                 cases.append(Case(len(ctx.positives), lists, user.held_out,
                                   {s: popularity.get(s, 0.0) for s in candidates},
@@ -120,4 +119,9 @@ def tune_fusion(users, items, store_factory, embedder, k=10, seed=0, progress=_n
     return params.with_(meta={**params.meta, "source": source, "seed": seed})
 
 
-__all__ = ["DEFAULT_PARAMS", "carve_validation", "tune_fusion", "user_contexts", "validation_cases"]
+def describe_fit(params: FusionParams) -> str:
+    """One line on a fit: what was chosen, and the validation scores it was chosen by."""
+    meta = params.meta
+    return (f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
+            f"evidence_half {params.evidence_half}; validation NDCG@{meta['k']} {meta['validation_ndcg']} "
+            f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']})")

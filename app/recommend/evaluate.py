@@ -61,6 +61,17 @@ def _log(message):
     print(message, file=sys.stderr)
 
 
+def temporary_stores(folder):
+    """A factory of empty Qdrant Edge stores, each in a folder of its own under `folder`.
+
+    The fit and the evaluation each build one; neither ever opens the app's index.
+    """
+    from ..vectors import create_vector_store
+
+    counter = iter(range(1_000_000))
+    return lambda: create_vector_store(vectors_path=str(Path(folder) / f"vectors-{next(counter)}"))
+
+
 def fit_weights(args, embedder, store_factory, vectors=None):
     """FusionParams fitted on TRAIN alone: the test file is not opened here."""
     from .eval_tuning import tune_fusion
@@ -74,23 +85,20 @@ def fit_weights(args, embedder, store_factory, vectors=None):
 def evaluate_files(args, embedder=None):
     """Load the files (fitting For you first with --tune), run the evaluation, return (result, timings)."""
     from ..embeddings import shared_embedder
-    from ..vectors import create_vector_store
+    from .eval_tuning import describe_fit
 
     started = time.perf_counter()
     embedder = embedder or shared_embedder(args.device)
     timings = {}
     with tempfile.TemporaryDirectory(prefix="songbird-eval-") as folder:
-        counter = iter(range(1_000_000))
-        factory = lambda: create_vector_store(vectors_path=str(Path(folder) / f"vectors-{next(counter)}"))  # noqa: E731
+        factory = temporary_stores(folder)
         params, vectors = DEFAULT_PARAMS, None
         if args.params:
             params = FusionParams.load(args.params)
         elif args.tune:
             params, vectors = fit_weights(args, embedder, factory)
             timings["tune"] = time.perf_counter() - started
-            _log(f"fitted: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
-                 f"evidence_half {params.evidence_half} · validation NDCG {params.meta['validation_ndcg']} "
-                 f"({params.meta['kept']} kept; equal RRF {params.meta['validation_ndcg_equal_rrf']})")
+            _log(describe_fit(params))
             if args.weights_out:
                 params.save(args.weights_out)
         loaded = time.perf_counter()
@@ -103,7 +111,6 @@ def evaluate_files(args, embedder=None):
         result = run_evaluation(split.users, split.items, factory, embedder, k=args.k,
                                 approaches=tuple(args.approaches), seed=args.seed, progress=_progress,
                                 timings=timings, params=params, vectors=vectors)
-    result["fusion"] = params.to_json()
     timings["total"] = time.perf_counter() - started
     return result, timings
 

@@ -155,7 +155,7 @@ def prepare(users, items, embedder, progress=_no_progress, vectors=None):
 
 def run_evaluation(users, items, store_factory, embedder, k=10, approaches=APPROACHES, seed=0,
                    progress=_no_progress, timings=None, recommended=None, params=DEFAULT_PARAMS, vectors=None):
-    """{"k", "users", "approaches": {approach: {metric: mean}}, "slices"} for every user with held-out items.
+    """{"k", "users", "approaches": {approach: {metric: mean}}, "slices", "fusion"} for every user with held-out items.
 
     store_factory() must give an empty store the evaluation may fill and closes afterwards.
     progress(total, description) gives a context-managed bar with update(n). Given dicts, timings
@@ -213,6 +213,7 @@ def run_evaluation(users, items, store_factory, embedder, k=10, approaches=APPRO
         "approaches": report(scored),
         "slices": {"cold_start": {"users": len(cold), "max_positives": COLD_START_POSITIVES,
                                   "approaches": report(cold) if cold else {}}},
+        "fusion": params.to_json(),
     }
 
 

@@ -46,11 +46,10 @@ class FusionParams:
         """(list weights, popularity weight) for a user with this many positive songs."""
         if self.evidence_half <= 0 or self.cold_weights is None:
             return dict(self.weights), self.popularity
-        g = positives / (positives + self.evidence_half)
+        g = evidence(positives, self.evidence_half)
         weights = {name: g * self.weights.get(name, 0.0) + (1 - g) * self.cold_weights.get(name, 0.0)
                    for name in COMPONENTS}
         return weights, g * self.popularity + (1 - g) * self.cold_popularity
-
 
     def to_json(self) -> dict:
         """The file form: versioned, with the fit's provenance."""
@@ -85,6 +84,11 @@ class FusionParams:
     def with_(self, **changes) -> "FusionParams":
         """A copy with some fields changed (used by the fitting)."""
         return replace(self, **changes)
+
+
+def evidence(positives, half):
+    """How far a user with this many positives (a number or an array) leans on the warm weights: 0 to 1."""
+    return positives / (positives + half)
 
 
 def _weights(raw) -> dict:

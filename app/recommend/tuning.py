@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fusion import DIVERSE_TOP, FusionParams, diversify, fuse, list_features
+from .fusion import DIVERSE_TOP, FusionParams, diversify, evidence, fuse, list_features
 from .metrics import ndcg
 from .registry import COMPONENTS
 
@@ -100,7 +100,7 @@ class _Table:
 
     def blended(self, warm, cold, half):
         """Mean NDCG@k when each case blends (weights, popularity) pairs by its evidence."""
-        g = (self.positives / (self.positives + half))[:, None]
+        g = evidence(self.positives, half)[:, None]
         weights = g * np.asarray(warm[0]) + (1 - g) * np.asarray(cold[0])
         popularity = g[:, 0] * warm[1] + (1 - g[:, 0]) * cold[1]
         return float(self.per_case(weights, popularity).mean()) if self.cases else 0.0
@@ -146,11 +146,14 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
     """The FusionParams that score best on the validation cases, with the comparison in meta."""
     if not cases:
         raise ValueError("no validation cases to fit on: too few users with enough positive songs")
-    found = {}
+    found, tables = {}, {}
     for method, rank_k in [("rank", rank_k) for rank_k in RANK_K_GRID] + [("score", 0.0)]:
-        for form, fitted in _fit_setting(_Table(cases, names, method, rank_k, k), names).items():
+        tables[(method, rank_k)] = table = _Table(cases, names, method, rank_k, k)
+        for form, fitted in _fit_setting(table, names).items():
             found[(form, method, rank_k)] = fitted
-    equal = _Table(cases, names, "rank", 60.0, k).ndcg([1.0] * len(names), 0.0)
+    # The references (plain RRF, each list alone) are scored on the c = 60 table, built once.
+    rrf = tables.get(("rank", 60.0)) or _Table(cases, names, "rank", 60.0, k)
+    equal = rrf.ndcg([1.0] * len(names), 0.0)
     best = {form: max((key for key in found if key[0] == form), key=lambda key: found[key][0], default=None)
             for form in ("global", "adaptive")}
     adaptive = best["adaptive"] is not None and \
@@ -159,8 +162,10 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
     _, method, rank_k = chosen
 
     def scaled(weights, popularity, top):
-        # Only ratios matter within a set; the largest weight of the set is scaled to 1.
-        return {name: round(w / top, 4) for name, w in zip(names, weights)}, round(popularity / top, 4)
+        # Only ratios matter within a set; the largest weight of the set is scaled to 1. Lists the
+        # fit was not given weigh 0.
+        fitted = {name: round(w / top, 4) for name, w in zip(names, weights)}
+        return {**dict.fromkeys(COMPONENTS, 0.0), **fitted}, round(popularity / top, 4)
 
     if adaptive:
         _, warm, cold, half = found[chosen]
@@ -172,7 +177,6 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
         _, weights, popularity = found[chosen]
         weights, popularity = scaled(weights, popularity, max(weights) or 1.0)
         params = FusionParams(weights, method, rank_k, 0.0, popularity)
-    params = params.with_(weights={**dict.fromkeys(COMPONENTS, 0.0), **params.weights})
     meta = {
         "validation_cases": len(cases),
         "newcomer_cases": int(sum(1 for case in cases if case.positives <= NEWCOMER_POSITIVES)),
@@ -183,8 +187,7 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
         "kept": "adaptive" if adaptive else "global",
         "by_setting": {f"{form} {m} {rk:g}": round(v[0], 5) for (form, m, rk), v in found.items()},
         "validation_ndcg_single_lists": {
-            name: round(_Table(cases, names, "rank", 60.0, k).ndcg([float(n == name) for n in names], 0.0), 5)
-            for name in names},
+            name: round(rrf.ndcg([float(n == name) for n in names], 0.0), 5) for name in names},
     }
     per_artist, served = _fit_artist_cap(cases, params, k)
     meta["validation_ndcg"] = round(served[per_artist], 5)

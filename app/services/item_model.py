@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import ActivityEvent, UserSong
+from ..models import ActivityEvent
 from ..recommend.item_model import MAX_ITEMS, ItemModel, fit_item_model_from_pairs
-from ..recommend.taste import interaction_weight
+from .sql_catalog import positive_states
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,9 @@ def data_version() -> str:
 def positive_pairs() -> tuple[np.ndarray, np.ndarray]:
     """(user ids, song ids) of every positive user-song state, as arrays (no dict per user: 1M rows fit in 8 MB)."""
     users, songs = array("q"), array("q")
-    t = UserSong.__table__
-    rows = db.session.connection().execute(
-        sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked, t.c.disliked)
-    )
-    for user_id, song_id, *state in rows:
-        if interaction_weight(*state) > 0:
-            users.append(user_id)
-            songs.append(song_id)
+    for user_id, song_id, _ in positive_states():
+        users.append(user_id)
+        songs.append(song_id)
     return np.frombuffer(users, dtype=np.int64), np.frombuffer(songs, dtype=np.int64)
 
 

@@ -29,8 +29,17 @@ PARAMS_EXTENSION = "fusion_params"
 __all__ = ["APPROACHES", "Filters", "SqlCatalog", "fusion_params", "recommend_for", "similar_songs", "user_context"]
 
 
+def load_fusion_params(app) -> None:
+    """Read FUSION_WEIGHTS's file into the app (the defaults when unset); RuntimeError saying why it is unusable."""
+    path = app.config.get("FUSION_WEIGHTS")
+    try:
+        app.extensions[PARAMS_EXTENSION] = FusionParams.load(path) if path else DEFAULT_PARAMS
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"FUSION_WEIGHTS={path}: {exc}") from exc
+
+
 def fusion_params() -> FusionParams:
-    """For you's fitted weights: FUSION_WEIGHTS's file, read by create_app (the defaults when unset)."""
+    """For you's fitted weights, as create_app read them (load_fusion_params)."""
     return current_app.extensions.get(PARAMS_EXTENSION, DEFAULT_PARAMS)
 
 
@@ -113,7 +122,7 @@ def recommend_for(user, approach="for_you", k=10, filters=Filters()):
 def _compute(user, approach, k, filters):
     """The list computed from scratch by the engines (recommend_for checked the arguments)."""
     ctx = user_context(user)
-    catalog = SqlCatalog()
+    catalog = SqlCatalog(item_model.current_model)
     degraded = False
     if approach == POPULAR:
         items = popular_recommendations(ctx, catalog, k, filters)

@@ -6,13 +6,30 @@ from ..extensions import db
 from ..models import Song, UserSong
 from ..recommend.items import SongInfo
 from ..recommend.taste import interaction_weight
-from .item_model import current_model
+
+
+def positive_states(user_ids=None):
+    """(user id, song id, weight > 0) of every positive user-song state (of these users, when given).
+
+    Core, not ORM: thousands of neighbour rows a request, and ORM row handling doubled the time.
+    """
+    t = UserSong.__table__
+    query = sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked,
+                      t.c.disliked)
+    if user_ids is not None:
+        query = query.where(t.c.user_id.in_(list(user_ids)))
+    for user_id, song_id, *state in db.session.connection().execute(query):
+        weight = interaction_weight(*state)
+        if weight > 0:
+            yield user_id, song_id, weight
 
 
 class SqlCatalog:
     """The CatalogData the engines read, answered from SQL. One instance serves one request."""
 
-    def __init__(self):
+    def __init__(self, item_model=lambda: None):
+        """item_model() gives the process's current item model (app.services.item_model.current_model)."""
+        self._item_model = item_model
         # For you's engines ask for the same songs again (candidates, their reasons, the artist cap):
         # each song is read once per request.
         self._songs = {}
@@ -36,16 +53,8 @@ class SqlCatalog:
     def positives(self, user_ids):
         """{user id: {song id: weight scaled so the user's strongest is 1}}."""
         weights = {}
-        t = UserSong.__table__
-        # Core, not ORM: thousands of neighbour rows a request, and ORM row handling doubled the time.
-        rows = db.session.connection().execute(
-            sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked,
-                      t.c.disliked).where(t.c.user_id.in_(list(user_ids)))
-        )
-        for user_id, song_id, *state in rows:
-            weight = interaction_weight(*state)
-            if weight > 0:
-                weights.setdefault(user_id, {})[song_id] = weight
+        for user_id, song_id, weight in positive_states(user_ids):
+            weights.setdefault(user_id, {})[song_id] = weight
         for songs in weights.values():
             top = max(songs.values())
             for song_id in songs:
@@ -54,7 +63,7 @@ class SqlCatalog:
 
     def item_model(self):
         """The process's item model as it is now; None until the first fit (never waits for one)."""
-        return current_model()
+        return self._item_model()
 
     def popular(self, k, filters, exclude):
         """The k songs most liked here, then most popular on Spotify, passing filters."""
