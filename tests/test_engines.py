@@ -53,6 +53,7 @@ class DictCatalog:
 
     def __init__(self, likes):
         self.likes = likes  # user id -> {song id: weight}
+        self.added_vectors = {}  # songs a test adds to the store (and so to SQL) after the fact
 
     def songs(self, ids):
         return {
@@ -62,6 +63,11 @@ class DictCatalog:
 
     def positives(self, user_ids):
         return {u: dict(self.likes[u]) for u in user_ids if u in self.likes}
+
+    def vectors(self, ids):
+        known = {i: song_vector(i) for i in ids if i in SONG_TABLE}
+        known.update({i: self.added_vectors[i] for i in ids if i in self.added_vectors})
+        return {i: (v / np.linalg.norm(v)).astype(np.float32) for i, v in known.items()}
 
     def item_model(self):
         return fit_item_model(self.likes, l2=1.0, min_fans=1)
@@ -130,6 +136,7 @@ def test_content_drops_near_duplicates_of_a_dislike(store, catalog):
     ctx = context(1)
     top = content_recommendations(ctx, store, catalog, k=3)[0].song_id
     twin = 100
+    catalog.added_vectors[twin] = song_vector(top) + 0.01  # as SQL holds every indexed song's vector
     store.upsert(SONGS, [Point(twin, (song_vector(top) + 0.01).tolist(), {"song_id": twin, "genres": ["rock"]})])
     try:
         assert twin in [i.song_id for i in content_recommendations(ctx, store, catalog, k=3)]

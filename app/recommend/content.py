@@ -22,7 +22,7 @@ def content_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
     if not hits:
         return []
     history = ctx.positives[:EXPLAIN_FROM]
-    vectors = store.retrieve(SONGS, [h.id for h in hits] + history + disliked)
+    vectors = catalog.vectors([h.id for h in hits] + history + disliked)
     penalties = _dislike_penalties(vectors, [h.id for h in hits], [s for s in disliked if s in vectors])
     scored = sorted(
         ((hit.score - penalties[hit.id], hit.id) for hit in hits if penalties.get(hit.id, 0.0) is not None),
@@ -56,7 +56,9 @@ def _dislike_penalties(vectors, song_ids, disliked):
 
 
 def _matrix(vectors, ids):
-    return np.asarray([vectors[i] for i in ids], dtype=np.float32).reshape(len(ids), -1)
+    if not ids:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([vectors[i] for i in ids]).astype(np.float32, copy=False)
 
 
 def _closest(vectors, song_ids, history):

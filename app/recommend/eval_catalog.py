@@ -3,7 +3,7 @@
 import numpy as np
 
 from .item_model import fit_item_model
-from .items import NO_FILTERS, Recommendation
+from .items import NO_FILTERS, Recommendation, unit_rows
 
 RANDOM = "random"
 
@@ -12,9 +12,13 @@ class SplitCatalog:
     """CatalogData answered from training interactions only, so nothing held out leaks into
     neighbours' songs or into popularity."""
 
-    def __init__(self, infos, histories):
-        """infos: {item id: SongInfo}; histories: {user id: {item id: training weight}}."""
+    def __init__(self, infos, histories, vectors=None):
+        """infos: {item id: SongInfo}; histories: {user id: {item id: training weight}};
+        vectors: (item ids, matrix), the rows the evaluation's store holds."""
         self.infos = infos
+        ids, matrix = vectors if vectors is not None else ((), np.zeros((0, 0), dtype=np.float32))
+        self._rows = {item: row for row, item in enumerate(ids)}
+        self._matrix = unit_rows(matrix) if len(self._rows) else np.zeros((0, 0), dtype=np.float32)
         self._positives = {}
         fans = dict.fromkeys(infos, 0)
         for user_id, history in histories.items():
@@ -39,6 +43,10 @@ class SplitCatalog:
     def songs(self, ids):
         """{id: SongInfo} for the ids that exist."""
         return {i: self.infos[i] for i in ids if i in self.infos}
+
+    def vectors(self, ids):
+        """{item id: float32 vector} of the items that have one."""
+        return {i: self._matrix[self._rows[i]] for i in ids if i in self._rows}
 
     def positives(self, user_ids):
         """{user id: {item id: weight scaled so the user's strongest is 1}}, training only."""

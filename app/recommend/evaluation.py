@@ -149,7 +149,7 @@ def prepare(users, items, embedder, progress=_no_progress, vectors=None):
     ids, matrix = vectors if vectors is not None else item_matrix(items, embedder, progress=progress)
     index = {item: row for row, item in enumerate(ids)}
     contexts = user_contexts(users, index, matrix, preference_vectors(users, embedder))
-    catalog = SplitCatalog(items.infos, {u.user_id: u.history for u in users})
+    catalog = SplitCatalog(items.infos, {u.user_id: u.history for u in users}, (ids, matrix))
     return ids, matrix, contexts, catalog
 
 

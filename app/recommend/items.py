@@ -100,11 +100,21 @@ class CatalogData(Protocol):
     def positives(self, user_ids):
         """{user id: {song id: weight in (0, 1]}} of each user's positive songs, strongest = 1."""
 
+    def vectors(self, ids):
+        """{id: float32 array} of the songs' dense vectors, for the ids that have one."""
+
     def popular(self, k, filters, exclude):
         """[(song id, score, reason)] of the k most popular songs passing filters, none in exclude."""
 
     def item_model(self):
         """The item-to-item model (app.recommend.item_model.ItemModel), or None when there is none yet."""
+
+
+def unit_rows(matrix):
+    """The rows scaled to unit length (float32), as a cosine collection stores them; zero rows stay zero."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0).astype(np.float32)
 
 
 def quote(song):

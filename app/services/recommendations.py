@@ -15,7 +15,7 @@ from ..recommend.registry import APPROACHES, COMPONENTS, FOR_YOU, POPULAR
 from ..recommend.similar import similar_songs as similar_engine
 from ..recommend.taste import interaction_weight
 from ..vectors import VectorStoreError
-from . import item_model, recommendation_cache
+from . import fan_ranking, item_model, peer_positives, recommendation_cache
 from .catalog import song_json
 from .sql_catalog import SqlCatalog
 from .user_vectors import refresh_user_vector
@@ -122,7 +122,7 @@ def recommend_for(user, approach="for_you", k=10, filters=Filters()):
 def _compute(user, approach, k, filters):
     """The list computed from scratch by the engines (recommend_for checked the arguments)."""
     ctx = user_context(user)
-    catalog = SqlCatalog(item_model.current_model)
+    catalog = SqlCatalog(item_model.current_model, peer_positives.cache(), fan_ranking.ranking())
     degraded = False
     if approach == POPULAR:
         items = popular_recommendations(ctx, catalog, k, filters)
@@ -145,7 +145,7 @@ def similar_songs(song, k=10, user=None):
         disliked = set(db.session.scalars(
             sa.select(UserSong.song_id).where(UserSong.user_id == user.id, UserSong.disliked.is_(True))
         ))
-    catalog = SqlCatalog()
+    catalog = SqlCatalog(fans=fan_ranking.ranking())
     try:
         items, degraded = similar_engine(song.id, ensure_collections(), catalog, k, exclude=disliked), False
     except VectorStoreError as exc:

@@ -98,3 +98,6 @@ def _store_events(user_id, events):
             conn.execute(ActivityEvent.__table__.insert(), event_rows)
         if state_rows:
             conn.execute(UserSong.__table__.insert(), state_rows)
+        # As record_activity does: lists and neighbours' songs cached under the old version go stale.
+        conn.execute(sa.update(User.__table__).where(User.__table__.c.id == user_id)
+                     .values(rec_version=User.__table__.c.rec_version + 1))
