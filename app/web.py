@@ -1,6 +1,6 @@
 """Small helpers the page blueprints share: htmx detection, safe redirects back, paging arguments."""
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from .auth.routes import safe_next_url
 from .limits import MAX_PAGE
@@ -29,7 +29,16 @@ def page_arg():
 
 
 def current_path():
-    """The page the user is looking at (for htmx requests, the page that made them), as a local path."""
+    """The page the user is looking at (for htmx requests, the page that made them), as a local path.
+
+    Kept for the request: every card's two action forms ask for it.
+    """
+    if "current_path" not in g:
+        g.current_path = _current_path()
+    return g.current_path
+
+
+def _current_path():
     from urllib.parse import urlsplit
 
     url = request.headers.get("HX-Current-URL") if is_htmx() else None

@@ -339,6 +339,31 @@ def _run_python(code):
     )
 
 
+def test_edge_small_writes_survive_a_killed_process_without_a_flush(tmp_path):
+    path = tmp_path / "vectors"
+    # The first write flushes (nothing was flushed yet); the next ones, within FLUSH_SECONDS,
+    # are only in the write-ahead log when the process is killed.
+    result = _run_python(f"""
+        import os, signal
+        from app.vectors import Point, create_vector_store
+        store = create_vector_store(vectors_path={str(path)!r})
+        store.ensure_collection("users", {DIM}, sparse=True)
+        store.upsert("users", [Point(1, {list(map(float, axis(0)))!r}, {{}}, sparse={{3: 1.0}})])
+        store.upsert("users", [Point(2, {list(map(float, axis(1)))!r}, {{}}, sparse={{4: 1.0}})])
+        store.upsert("users", [Point(1, {list(map(float, axis(2)))!r}, {{}}, sparse={{5: 1.0}})])
+        store.delete("users", [2])
+        os.kill(os.getpid(), signal.SIGKILL)
+        """)
+    assert result.returncode == -9, result.stderr
+    store = EdgeVectorStore(path)
+    try:
+        assert store.ids("users") == {1}
+        assert [h.id for h in store.search("users", axis(2), k=1)] == [1]
+        assert [h.id for h in store.search_sparse("users", {5: 1.0})] == [1]
+    finally:
+        store.close()
+
+
 def test_edge_second_process_gets_a_helpful_locked_error(tmp_path):
     path = tmp_path / "vectors"
     holder = EdgeVectorStore(path)
