@@ -28,6 +28,7 @@ def create_app(config=None):
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
+    start_warm_up(app)
     return app
 
 
@@ -102,12 +103,14 @@ def register_blueprints(app):
     from .profile import bp as profile_bp
     from .recommendations import bp as recommendations_bp
     from .songs import bp as songs_bp
+    from .taste import bp as taste_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(songs_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(library_bp)
     app.register_blueprint(recommendations_bp)
+    app.register_blueprint(taste_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
@@ -146,6 +149,20 @@ def register_template_helpers(app):
     @app.context_processor
     def vocabularies():
         return {"EMOTIONS": EMOTIONS, "ACTIVITY_TAGS": ACTIVITY_TAGS}
+
+
+def start_warm_up(app):
+    """Servers start loading the embedding model in a background thread (EMBEDDING_WARMUP), so the
+    first profile save doesn't load it in the request; create_app never waits for it."""
+    from . import embeddings
+
+    if not embeddings.warm_up_wanted(app.config.get("EMBEDDING_WARMUP"), app.testing):
+        return
+    model = app.extensions.get("embedder")
+    if model is None:  # the one requests use (vector_index.embedder), so they wait for this load
+        model = app.extensions["embedder"] = embeddings.shared_embedder(app.config.get("EMBEDDING_DEVICE", "cpu"))
+    if hasattr(model, "warm_up"):
+        model.warm_up()
 
 
 def register_commands(app):

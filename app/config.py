@@ -91,6 +91,13 @@ class Config:
     ITEM_MODEL_REFRESH = "background"
     ITEM_MODEL_REFRESH_SECONDS = 300
     ITEM_MODEL_MAX_ITEMS = 4000
+    # The sentence-transformers model starts loading in a background thread when a server starts
+    # (create_app's start_warm_up), so the first profile save doesn't load it in the request. "auto":
+    # on in servers (gunicorn, `flask run`), off in tests and other CLI commands; "on"/"off" force it.
+    EMBEDDING_WARMUP = "auto"
+    # The taste page's map (app/services/taste.py) is fitted in a background thread ("background")
+    # when the catalog's vectors change; a request never waits for it. Tests fit it "inline".
+    TASTE_MAP_FIT = "background"
     # Finished recommendation lists (app/services/recommendation_cache.py). SimpleCache lives in
     # each process, which is enough: the version in every key is read from the database, so an
     # invalidation reaches every worker. CACHE_TYPE picks another Flask-Caching backend
@@ -98,6 +105,11 @@ class Config:
     CACHE_TYPE = "SimpleCache"
     CACHE_THRESHOLD = 2000  # lists kept per process; a k=10 list pickles to about 6 KB: ~12 MB
     RECOMMENDATION_CACHE_TTL = 300  # seconds; the reason is beside DEFAULT_TTL in that module
+    # Data the read path keeps per process (reasons and measurements in each module): the ranking
+    # of liked songs, re-read at most this often (app/services/fan_ranking.py), and how many users'
+    # positive songs are kept for neighbour look-ups (app/services/peer_positives.py).
+    POPULAR_REFRESH_SECONDS = 60
+    PEER_POSITIVES_MAX_USERS = 20_000
 
     @classmethod
     def from_env(cls, instance_path):
@@ -111,6 +123,7 @@ class Config:
             QDRANT_LOCATION=_env("QDRANT_LOCATION"),
             VECTORS_PATH=_env("VECTORS_PATH", str(Path(instance_path) / "vectors")),
             EMBEDDING_DEVICE=_env("EMBEDDING_DEVICE", "cpu"),
+            EMBEDDING_WARMUP=_env("EMBEDDING_WARMUP", cls.EMBEDDING_WARMUP),
             HTMX_SRC=_env("HTMX_SRC", cls.HTMX_SRC),
             SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
             FUSION_WEIGHTS=_env("FUSION_WEIGHTS", cls.FUSION_WEIGHTS),
@@ -127,6 +140,8 @@ class Config:
             CACHE_TYPE=_env("CACHE_TYPE", "RedisCache" if redis_url else cls.CACHE_TYPE),
             CACHE_REDIS_URL=redis_url,
             RECOMMENDATION_CACHE_TTL=int(_env("RECOMMENDATION_CACHE_TTL", cls.RECOMMENDATION_CACHE_TTL)),
+            POPULAR_REFRESH_SECONDS=float(_env("POPULAR_REFRESH_SECONDS", cls.POPULAR_REFRESH_SECONDS)),
+            PEER_POSITIVES_MAX_USERS=int(_env("PEER_POSITIVES_MAX_USERS", cls.PEER_POSITIVES_MAX_USERS)),
         )
         return settings
 
@@ -147,6 +162,7 @@ class TestConfig(Config):
     # teardown) and keep it in memory; tests of the background refresh switch it back on.
     ITEM_MODEL_REFRESH = "inline"
     ITEM_MODEL_PATH = None
+    TASTE_MAP_FIT = "inline"  # as the item model: no thread racing the test's teardown
     # Throttling stays on, with limits no other test reaches; tests/test_hardening_auth.py lowers them.
     LOGIN_LIMIT_PER_ACCOUNT = LOGIN_LIMIT_PER_ADDRESS = "100000 per minute"
     API_WRITE_LIMIT_PER_ACCOUNT = API_WRITE_LIMIT_PER_ADDRESS = "100000 per minute"

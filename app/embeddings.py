@@ -1,10 +1,15 @@
 """Sentence embeddings of songs and of users' stated preferences, from the bundled all-MiniLM-L6-v2."""
 
 import hashlib
+import logging
 import os
 import threading
+import time
+import weakref
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
@@ -75,15 +80,58 @@ class SentenceEmbedder:
     def __init__(self, device="cpu"):
         self.device = resolve_device(device)
         self._model = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held for the whole load: every caller shares one load
+        self._start_lock = threading.Lock()
+        self._warm_thread = None
+        _instances.add(self)
+
+    @property
+    def ready(self) -> bool:
+        """True once the model is loaded (a call that needs it will not wait)."""
+        return self._model is not None
 
     def model(self):
-        """The loaded SentenceTransformer (loaded on first use)."""
+        """The loaded SentenceTransformer, loaded on first use.
+
+        A caller arriving while another thread loads (a warm-up, a concurrent request) waits on the
+        lock for that same load instead of starting a second one; if that load failed, it tries again.
+        """
         if self._model is None:
             with self._lock:
                 if self._model is None:
                     self._model = self._load()
         return self._model
+
+    def warm_up(self) -> threading.Thread | None:
+        """Start loading the model in a daemon thread (once) and return it; None when already loaded.
+
+        Loading (torch, the tokenizer, the weights) took 8-9 s on this project's shared two-core
+        machine (bench/first_save.py; 5-7 s in issue 13): a server starts it here, so that a profile
+        save 20 s after a start took 0.2-0.7 s instead of 8-9 s.
+        """
+        with self._start_lock:
+            if self._model is None and self._warm_thread is None:
+                self._warm_thread = threading.Thread(target=self._warm, name="embedding-warm-up", daemon=True)
+                self._warm_thread.start()
+            return self._warm_thread if self._model is None else None
+
+    def _warm(self):
+        started = time.perf_counter()
+        try:
+            # One encode too, so torch's and the tokenizer's first-call set-up happens here and not
+            # in the first save.
+            self.encode(["warm-up"])
+            log.info("embedding model %s loaded in %.1f s (warm-up)", self.name, time.perf_counter() - started)
+        except Exception:  # the first call that needs the model loads it again, and reports its error
+            log.exception("embedding model warm-up failed")
+
+    def _after_fork(self):
+        # A fork copies the locks as they are, and not the thread that held them: a child forked
+        # during a warm-up would wait forever on a load nobody finishes. It starts afresh instead.
+        if self._model is None:
+            self._lock = threading.Lock()
+            self._start_lock = threading.Lock()
+            self._warm_thread = None
 
     def _load(self):
         # Offline flags first: the model must come from site-packages, never from the network.
@@ -110,6 +158,16 @@ class SentenceEmbedder:
 
 _shared = {}
 _shared_lock = threading.Lock()
+_instances = weakref.WeakSet()
+
+
+def _reset_after_fork():
+    for embedder in list(_instances):
+        embedder._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def shared_embedder(device="cpu"):
@@ -119,3 +177,27 @@ def shared_embedder(device="cpu"):
         if device not in _shared:
             _shared[device] = SentenceEmbedder(device)
         return _shared[device]
+
+
+WARMUP_SETTINGS = ("auto", "on", "off")
+
+
+def warm_up_wanted(setting: str | None, testing: bool) -> bool:
+    """Whether create_app should start loading the model now (EMBEDDING_WARMUP: auto, on or off).
+
+    "auto" warms up in a server (gunicorn imports wsgi.py outside any click command) and in
+    `flask run`; not under tests (TESTING, or any app pytest builds: it sets PYTEST_CURRENT_TEST),
+    nor in other CLI commands: `flask seed ...` loads the model itself when it embeds, and
+    `flask users ...` or `flask db ...` never need it.
+    """
+    setting = (setting or "auto").strip().lower()
+    if setting not in WARMUP_SETTINGS:
+        raise ValueError(f"EMBEDDING_WARMUP={setting!r}: expected one of {', '.join(WARMUP_SETTINGS)}")
+    if setting != "auto":
+        return setting == "on"
+    if testing or os.environ.get("PYTEST_CURRENT_TEST"):
+        return False
+    import click
+
+    command = click.get_current_context(silent=True)
+    return command is None or command.command.name == "run"

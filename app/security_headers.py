@@ -9,13 +9,19 @@ The Content-Security-Policy allows exactly what the pages use:
 - scripts: htmx, either the pinned CDN file (HTMX_SRC; base.html adds its SRI hash, so a changed file
   is refused) or the copy under /static ('self'). No inline script, no eval: base.html's htmx-config
   turns off htmx's eval features and its inline indicator style.
+  When the CDN can't be reached, static/js/htmx-fallback.js loads the committed copy from 'self'.
 - styles: static/css/app.css only. Images (the favicon), htmx's requests and form posts: this site.
+- frames: Spotify's embedded player only (SPOTIFY_FRAMES; a song page's player, app/songs/listening.py).
+  The frame is Spotify's own origin, so this page's policy doesn't reach inside it.
 - frame-ancestors 'none' (and X-Frame-Options for older browsers): no page can be framed.
 """
 
 from functools import lru_cache
 
 from flask import Flask, Response, current_app
+
+# The embed player's path on its origin (CSP path matching; after a redirect only the origin counts).
+SPOTIFY_FRAMES = "https://open.spotify.com/embed/"
 
 
 @lru_cache(maxsize=8)
@@ -30,6 +36,7 @@ def content_security_policy(htmx_src: str) -> str:
         "style-src": "'self'",
         "img-src": "'self'",
         "connect-src": "'self'",
+        "frame-src": SPOTIFY_FRAMES,
         "form-action": "'self'",
         "base-uri": "'none'",
         "frame-ancestors": "'none'",

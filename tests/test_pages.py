@@ -134,9 +134,12 @@ def test_htmx_like_returns_the_button_partial_and_records_it(site, app, user):
 
 def test_actions_work_without_javascript(site, app, user):
     response = action(site, 2, action="bookmark", next="/library/bookmarked")
-    assert response.status_code == 302 and response.headers["Location"] == "/library/bookmarked"
-    evil = action(site, 2, action="play", next="https://evil.example/")
-    assert evil.headers["Location"] == "/songs/2"
+    # Back to the card (issue 13), not the top of the page.
+    assert response.status_code == 302 and response.headers["Location"] == "/library/bookmarked#song-2"
+    evil = action(site, 2, action="like", next="https://evil.example/")
+    assert evil.headers["Location"] == "/songs/2#song-2"
+    played = action(site, 2, action="play", next="https://evil.example/")  # Play leads to the player
+    assert played.headers["Location"] == "/songs/2?listen=1#listen"
     with app.app_context():
         state = db.session.get(UserSong, (user, 2))
         assert state.bookmarked and state.play_count == 1

@@ -1,7 +1,7 @@
-"""The user's library: liked, bookmarked, rated and recently played songs."""
+"""The user's library: liked, bookmarked, rated, recently played and disliked songs."""
 
 from flask import Blueprint
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
-from . import routes  # noqa: E402,F401
+from . import routes  # noqa: F401

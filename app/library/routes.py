@@ -1,4 +1,4 @@
-"""The library page, one section at a time."""
+"""The library page, one section at a time (Disliked is where a dislike can be undone)."""
 
 from flask import abort, current_app, render_template
 from flask_login import current_user, login_required
@@ -6,6 +6,9 @@ from flask_login import current_user, login_required
 from ..services.library import SECTIONS, library_page, section_counts, states_for
 from ..web import is_htmx, page_arg
 from . import bp
+
+LABELS = {"liked": "Liked", "bookmarked": "Saved", "rated": "Rated", "recent": "Recently played",
+          "disliked": "Disliked"}
 
 
 @bp.route("/", defaults={"section": "liked"})
@@ -18,6 +21,7 @@ def index(section):
     context = {
         "section": section,
         "sections": list(SECTIONS),
+        "labels": LABELS,
         "counts": section_counts(current_user.id),
         "songs": songs,
         "states": states_for(current_user.id, [s.id for s in songs.items]),

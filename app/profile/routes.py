@@ -5,6 +5,8 @@ from flask_login import current_user, login_required
 
 from ..services import accounts, catalog, tokens
 from ..services.activity import event_count
+from ..services.vector_index import embedder
+from ..web import is_htmx
 from . import bp
 from .forms import ProfileForm, TokenForm
 
@@ -23,6 +25,8 @@ def _render(form, token_form=None, new_token=None, status=200):
         tokens=tokens.list_tokens(current_user.id),
         new_token=new_token,
         events=event_count(current_user.id),
+        # Not loaded yet (a server loads it in the background after its start): a save waits for it.
+        model_loading=not getattr(embedder(), "ready", True),
     ), status
 
 
@@ -35,7 +39,8 @@ def show():
         accounts.update_profile(current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data)
         flash("Profile saved. Your recommendations now follow it.", "success")
         return redirect(url_for("profile.show"))
-    return _render(form, status=400 if form.is_submitted() else 200)
+    # htmx swaps only 2xx answers: the form it posted gets its errors back with 200 to show them.
+    return _render(form, status=400 if form.is_submitted() and not is_htmx() else 200)
 
 
 @bp.post("/tokens")

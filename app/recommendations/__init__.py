@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
-from . import legacy, pages  # noqa: E402,F401
+from . import legacy, pages  # noqa: F401

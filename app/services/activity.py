@@ -23,6 +23,32 @@ def validate_activity(kind, value=None):
 
 def record_activity(user_id, song_id, kind, value=None, at=None):
     """Append one event and update the user's state for the song; commits both or neither."""
+    return _record(user_id, song_id, kind, value, at, forget_if_empty=False)
+
+
+# What each undoable action is undone by. Undo records the opposite event (the log stays append-only).
+UNDO_KINDS = {"like": "unlike", "unlike": "like", "dislike": "undislike", "undislike": "dislike",
+              "bookmark": "unbookmark", "unbookmark": "bookmark"}
+
+
+def revert_activity(user_id: int, song_id: int, kind: str) -> UserSong | None:
+    """Record `kind` as the undo of an earlier action, and forget the song's state if nothing is left.
+
+    `kind` is the restoring event (e.g. "undislike" undoes a dislike). Every list excludes the songs
+    a user has a state for, so a state left empty (no play, like, rating, bookmark or dislike) is
+    deleted in the same transaction: an undone dislike brings the song back to the lists. Returns
+    the state, or None when it was forgotten. ValueError for a kind that undoes nothing.
+    """
+    if kind not in UNDO_KINDS.values():
+        raise ValueError(f"cannot undo with {kind!r}: expected one of {', '.join(sorted(UNDO_KINDS))}")
+    return _record(user_id, song_id, kind, None, None, forget_if_empty=True)
+
+
+def _is_empty(state):
+    return not (state.play_count or state.liked or state.rating or state.bookmarked or state.disliked)
+
+
+def _record(user_id, song_id, kind, value, at, forget_if_empty):
     validate_activity(kind, value)
     at = at or utcnow()
     try:
@@ -34,6 +60,12 @@ def record_activity(user_id, song_id, kind, value=None, at=None):
         db.session.add(
             ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at)
         )
+        if forget_if_empty and _is_empty(state):
+            if sa.inspect(state).persistent:
+                db.session.delete(state)
+            else:  # created above for this event: never stored
+                db.session.expunge(state)
+            state = None
         # Every kind changes what the user's lists exclude or rank by: their cached lists go stale
         # with this commit, on every worker. (A request already computing with the old taste
         # vector while it is refreshed below may cache that list under the new version: its

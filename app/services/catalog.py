@@ -80,6 +80,31 @@ def song_json(song):
     }
 
 
+def similar_in_catalog(similar: list) -> list[tuple[dict, int | None]]:
+    """A dataset "similar songs" list ([{artist, title, score}]) as [(entry, song id or None)]: the id of
+    the catalog's song with that artist and title (the first when several match), for a link.
+
+    One query on the indexed title column with the exact titles; artists are then compared without
+    case, so a large catalog is never scanned for a song page's few similar songs.
+    """
+    entries = [s for s in similar or [] if isinstance(s, dict) and s.get("title") and s.get("artist")]
+    if not entries:
+        return []
+
+    def key(artist, title):
+        return str(artist).casefold(), str(title).casefold()
+
+    found = {}
+    rows = db.session.execute(
+        sa.select(Song.id, Song.artist, Song.title)
+        .where(Song.title.in_({str(s["title"]) for s in entries}))
+        .order_by(Song.id)
+    )
+    for song_id, artist, title in rows:
+        found.setdefault(key(artist, title), song_id)
+    return [(s, found.get(key(s["artist"], s["title"]))) for s in entries]
+
+
 def genre_counts(limit=None):
     """Primary genres with their song counts, most common first."""
     query = (

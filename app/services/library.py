@@ -1,4 +1,4 @@
-"""A user's library: the songs they liked, bookmarked, rated or played, and per-song state for cards."""
+"""A user's library: the songs they liked, bookmarked, rated, played or disliked, and per-song state for cards."""
 
 import sqlalchemy as sa
 
@@ -10,6 +10,8 @@ SECTIONS = {
     "bookmarked": (UserSong.bookmarked.is_(True), UserSong.updated_at.desc()),
     "rated": (UserSong.rating.is_not(None), UserSong.rating.desc()),
     "recent": (UserSong.play_count > 0, UserSong.last_played_at.desc()),
+    # Where a dislike can be found again, and undone.
+    "disliked": (UserSong.disliked.is_(True), UserSong.updated_at.desc()),
 }
 
 

@@ -1,6 +1,9 @@
 """Comparing the vector index with SQL, and repairing it: missing points, orphans, stale songs."""
 
+import sys
+
 import sqlalchemy as sa
+from tqdm import tqdm
 
 from ..embeddings import text_hash
 from ..extensions import db
@@ -130,6 +133,10 @@ def sync_index(batch_size=64, on_step=None):
     # Users with no vector yet, a vector but no point, or a point the store missed: compute again.
     to_refresh = (user_ids - with_vectors) | (with_vectors - user_points) | unindexed
     if to_refresh:
-        refresh_user_vectors(to_refresh)
+        # The CLI's bar counts songs; users get their own (on a terminal only, as cli/progress.py),
+        # since a first sync computes every user's taste vector and may embed their preferences.
+        with tqdm(total=len(to_refresh), desc="Taste vectors", unit="user", file=sys.stderr,
+                  disable=not sys.stderr.isatty(), dynamic_ncols=True, leave=False) as bar:
+            refresh_user_vectors(to_refresh, on_step=bar.update)
     report["users"] = {"orphans_removed": len(user_orphans), "refreshed": len(to_refresh)}
     return report

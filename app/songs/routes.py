@@ -1,4 +1,4 @@
-"""Browsing the catalog (live search, filters, paging) and the song page."""
+"""Browsing the catalog (live search, filters, paging) and the song page (player, linked similar songs)."""
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user, login_required
@@ -69,4 +69,6 @@ def show(song_id):
         radio=[(item["song"], item["reason"]) for item in radio["items"]],
         radio_states=states_for(current_user.id, radio_ids),
         degraded=radio["degraded"],
+        similar=catalog.similar_in_catalog(song.similar_songs),  # linked when the catalog holds them
+        listen=request.args.get("listen") == "1",  # after Play without JavaScript: the player is loaded
     )
