@@ -9,4 +9,6 @@ COPY . .
 RUN useradd --create-home songbird && mkdir -p instance && chown -R songbird instance
 USER songbird
 EXPOSE 8000
-CMD ["sh", "-c", "flask db upgrade && flask seed all --if-empty && flask vectors sync && flask seed item-model && exec gunicorn --workers ${WORKERS:-3} --threads 2 --bind 0.0.0.0:8000 --access-logfile - wsgi:app"]
+# gunicorn.conf.py sets workers (one per core, at most 8, when QDRANT_URL is set; WORKERS or
+# GUNICORN_WORKERS override it), threads, timeouts and the access log on stdout.
+CMD ["sh", "-c", "flask db upgrade && flask seed all --if-empty && flask vectors sync && flask seed item-model && exec gunicorn -c gunicorn.conf.py --bind 0.0.0.0:8000 wsgi:app"]

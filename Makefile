@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-HTMX_VERSION := 2.0.8
 export FLASK_APP := app
 
 .PHONY: run test install install-dev db seed serve clean
@@ -21,15 +20,9 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Tests run offline, so they serve htmx from a copy taken from the npm registry (git-ignored).
-static/vendor/htmx.min.js:
-	mkdir -p static/vendor
-	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null \
-	  && tar xzf htmx.org-$(HTMX_VERSION).tgz && cp package/dist/htmx.min.js $(CURDIR)/$@ && rm -rf $$tmp
-
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev static/vendor/htmx.min.js
+install-dev: $(VENV)/.installed-dev
 
 db: install
 	$(BIN)/flask db upgrade
@@ -40,9 +33,10 @@ seed: db
 	$(BIN)/flask vectors sync
 	$(BIN)/flask seed item-model
 
-# Several threads in one worker: the embedded vector store allows one process per shard.
+# Workers, threads, timeouts and logs come from gunicorn.conf.py, which says why and how to override
+# them (GUNICORN_THREADS=4, GUNICORN_CMD_ARGS=...); one worker while the vectors are embedded.
 serve:
-	$(BIN)/gunicorn --workers 1 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ - log in as user0 / user0@000"

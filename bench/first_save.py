@@ -2,7 +2,7 @@
 
     python bench/first_save.py [--runs 3] [--waits 0,20]
 
-Starts gunicorn as `make serve` does (one worker, four threads) on a small temporary database (50
+Starts gunicorn as `make serve` does (gunicorn.conf.py) on a small temporary database (50
 demo songs, user0), with the real sentence-transformers model. For each run and each setting of
 EMBEDDING_WARMUP (off: the model loads in the first request that needs it; auto: in a background
 thread from create_app), it waits until the server answers, logs in, waits `wait` more seconds, and
@@ -64,7 +64,7 @@ def one_run(env, warmup, wait, run):
     env = {**env, "EMBEDDING_WARMUP": warmup}
     started = time.perf_counter()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{PORT}", "wsgi:app"],
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{PORT}", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

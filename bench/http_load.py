@@ -1,177 +1,229 @@
-"""Benchmark: the app under HTTP load, served by gunicorn as `make run` serves it.
+"""Benchmark: the app under HTTP load, served by gunicorn with gunicorn.conf.py, beside a bare Flask app.
 
-    python bench/http_load.py [--clients 8,32] [--seconds 60] [--instance DIR] [--reads-only]
+    python bench/http_load.py [--clients 8,32] [--seconds 20] [--threads 1,2,4] [--workers 1]
+                              [--cache hit|miss] [--rounds 1] [--phases routes,mix] [--reads-only]
+                              [--routes rec:for_you,api:for_you] [--instance DIR] [--qdrant-url URL]
 
-Seeds a fresh instance with the demo catalog (`flask seed all`, Qdrant Edge), starts gunicorn
-(1 worker, 4 threads, on a free local port), logs 50 users in through the real login form, then
-runs each client count for the given time on a mix of browse, song page, every recommendation
-approach, and like/rate posts. Prints requests/s, p50/p95/p99 per route and errors; afterwards
-checks that every post answered 2xx is in the database (events added = posts answered 2xx).
+Seeds a fresh instance with the demo catalog (`flask seed all`, Qdrant Edge unless --qdrant-url),
+then for each thread/worker setting (each in turn; every other round in reverse order, so settings
+measured on a busy machine share its noise) starts two gunicorns from the same gunicorn.conf.py,
+with --threads/--workers as overrides: the app (wsgi:app) and the bare Flask
+baseline (bench/bare_app.py). 50 users log in through the real login form, each with an API token.
+
+- Stall probe: right after the start, one profile save with new text to embed and five GETs beside
+  it; with one thread the GETs wait for the save. With EMBEDDING_WARMUP=off in the environment the
+  save loads the model itself (seconds), the long request that gunicorn.conf.py's threads are for.
+- Cache: with --cache hit (as served) every user asks every recommendation route once before the
+  measurement; --cache miss serves with RECOMMENDATION_CACHE_TTL=0 (every list computed).
+- Phase "routes", per client count: the bare JSON route, the bare 24-card page, then each app route
+  alone; requests/s, p50/p95/p99, and the share of the bare JSON route (API routes) or of the bare
+  page (HTML routes).
+- Phase "mix", per client count: a mix of pages, tabs, API routes and like/rate posts (none with
+  --reads-only); afterwards, every post answered 2xx must be in the database (lost writes = 0).
+
+Finally, with more than one setting, a summary per route and setting (the median over rounds).
 """
 
 import argparse
-import os
-import random
-import re
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from statistics import median
 
-import httpx
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.load_client import (
+    APPROACHES,
+    ROOT,
+    environment,
+    free_port,
+    log_in,
+    run_load,
+    stall_probe,
+    start_gunicorn,
+    stop,
+    warm_caches,
+)
+
 USERS = 50
+HTML_ROUTES = ["browse", "search", "song", "page:for_you"] + [f"rec:{a}" for a in APPROACHES]
+API_ROUTES = [f"api:{a}" for a in APPROACHES] + ["api:songs"]
+CACHED_ROUTES = ["page:for_you"] + [f"rec:{a}" for a in APPROACHES] + [f"api:{a}" for a in APPROACHES]
 MIX = [  # (route label, weight)
     ("browse", 3), ("search", 2), ("song", 3), ("rec:for_you", 2), ("rec:content", 1),
-    ("rec:collaborative", 1), ("rec:knowledge", 1), ("post:like", 2), ("post:rate", 2),
+    ("rec:collaborative", 1), ("rec:knowledge", 1), ("rec:item_based", 1), ("api:for_you", 1),
+    ("api:content", 1), ("api:collaborative", 1), ("api:knowledge", 1), ("api:item_based", 1),
+    ("api:popular", 1), ("api:songs", 1), ("post:like", 2), ("post:rate", 2),
 ]
-TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(instance, port):
-    """Seed the instance (once) and start gunicorn the way `make run` does."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{instance}/music.db", "VECTORS_PATH": f"{instance}/vectors",
-           "SECRET_KEY": "bench-" + "k" * 32, "FLASK_APP": "app", "ITEM_MODEL_PATH": f"{instance}/item_model.npz"}
-    for name in ("QDRANT_URL", "QDRANT_LOCATION"):
-        env.pop(name, None)
+def seed(env):
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run(flask + ["seed", "all", "--if-empty"], env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/auth/login", timeout=1)
-            return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
-def log_in(base, n):
-    """A client logged in as user<n> through the login form, with its CSRF token."""
-    client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
-    token = TOKEN.search(client.get("/auth/login").text).group(1)
-    response = client.post("/auth/login", data={"username": f"user{n}", "password": f"user{n}@000", "csrf_token": token})
-    assert response.status_code == 302, f"user{n} could not log in"
-    token = TOKEN.search(client.get("/profile/").text).group(1)
-    return client, token
+def config_defaults(env):
+    """The workers and threads gunicorn.conf.py gives in this environment (read as gunicorn reads it)."""
+    code = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    workers, threads = out.stdout.split()
+    return {"workers": workers, "threads": threads}
 
 
-def one_request(client, token, route, rng, song_count):
-    song = rng.randint(1, song_count)
-    if route == "browse":
-        return client.get(f"/songs/?page={rng.randint(1, 20)}")
-    if route == "search":
-        return client.get("/songs/", params={"q": rng.choice(["love", "night", "fire", "the", "rain"])},
-                          headers={"HX-Request": "true"})
-    if route == "song":
-        return client.get(f"/songs/{song}")
-    if route.startswith("rec:"):
-        approach = route[4:]
-        path = "/recommendations/" if approach == "for_you" else f"/recommendations/{approach}"
-        return client.get(path, headers={"HX-Request": "true"})
-    data = {"action": "like"} if route == "post:like" else {"action": "rate", "value": str(rng.randint(1, 5))}
-    return client.post(f"/songs/{song}/act", data=data, headers={"HX-Request": "true", "X-CSRFToken": token})
-
-
-def run_load(sessions, clients, seconds, song_count):
-    """Latencies per route, error count and posts answered 2xx, for `clients` concurrent clients."""
-    latencies, errors, posts_ok = defaultdict(list), defaultdict(int), [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-    routes, weights = zip(*MIX)
-
-    def worker(index):
-        client, token = sessions[index % len(sessions)]
-        rng = random.Random(index)
-        while time.monotonic() < stop:
-            route = rng.choices(routes, weights)[0]
-            start = time.perf_counter()
-            try:
-                response = one_request(client, token, route, rng, song_count)
-                ok = response.status_code < 400
-            except httpx.HTTPError:
-                ok = False
-            elapsed = (time.perf_counter() - start) * 1000
-            with lock:
-                latencies[route].append(elapsed)
-                if not ok:
-                    errors[route] += 1
-                elif route.startswith("post:"):
-                    posts_ok[0] += 1
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, errors, posts_ok[0]
-
-
-def event_count(instance):
+def db_count(instance, table):
     with sqlite3.connect(f"{instance}/music.db") as conn:
-        return conn.execute("SELECT count(*) FROM activity_events").fetchone()[0]
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def report(clients, seconds, latencies, errors, posts_ok, added):
-    total = sum(len(v) for v in latencies.values())
-    print(f"\n== {clients} clients, {seconds} s: {total / seconds:.1f} requests/s, "
-          f"{sum(errors.values())} errors, posts answered 2xx {posts_ok}, events added {added} "
-          f"-> lost writes {posts_ok - added}")
-    print(f"{'route':20}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for route, _ in MIX:
-        values = np.array(latencies.get(route) or [0.0])
-        print(f"{route:20}{len(latencies.get(route, [])):>7}{np.percentile(values, 50):>9.1f}"
-              f"{np.percentile(values, 95):>9.1f}{np.percentile(values, 99):>9.1f}{errors.get(route, 0):>8}")
-    return max(np.percentile(latencies[r], 95) for r, _ in MIX if r.startswith("rec:") and latencies.get(r))
+def row(label, result, route, base=None):
+    p50, p95, p99 = result.percentiles(route)
+    rate = result.rate(route)
+    share = f"{100 * rate / base:7.1f}%" if base else ""
+    return f"{label:20}{rate:>9.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{result.errors.get(route, 0):>8}  {share}"
+
+
+HEADER = f"{'route':20}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  share of bare"
+
+
+def routes_phase(app_port, bare_port, sessions, clients, seconds, routes, song_count, summary):
+    """The bare routes, then each app route alone at `clients`; returns {route: (req/s, p95, share)}."""
+    print(f"\n-- routes, {clients} clients, {seconds} s each\n{HEADER}")
+    bare = {}
+    for route in ("bare:json", "bare:page"):
+        result = run_load(bare_port, None, clients, seconds, lambda rng, r=route: r)
+        bare[route] = result.rate(route)
+        print(row(route, result, route))
+        summary[f"{route} @{clients}"] = (bare[route], result.percentiles(route)[1], None)
+    for route in routes:
+        result = run_load(app_port, sessions, clients, seconds, lambda rng, r=route: r, song_count)
+        base = bare["bare:json" if route.startswith("api:") else "bare:page"]
+        print(row(route, result, route, base))
+        summary[f"{route} @{clients}"] = (result.rate(route), result.percentiles(route)[1], 100 * result.rate(route) / base)
+
+
+def mix_phase(app_port, sessions, clients, seconds, instance, song_count, summary):
+    labels, weights = zip(*MIX)
+    before = db_count(instance, "activity_events")
+    result = run_load(app_port, sessions, clients, seconds, lambda rng: rng.choices(labels, weights)[0], song_count)
+    added = db_count(instance, "activity_events") - before
+    total = sum(len(v) for v in result.latencies.values())
+    print(f"\n-- mix, {clients} clients, {seconds} s: {total / seconds:.1f} requests/s, "
+          f"{sum(result.errors.values())} errors, posts answered 2xx {result.posts_ok}, events added {added} "
+          f"-> lost writes {result.posts_ok - added}\n{HEADER}")
+    for route in labels:
+        print(row(route, result, route))
+        summary[f"mix:{route} @{clients}"] = (result.rate(route), result.percentiles(route)[1], None)
+    worst = max(result.percentiles(r)[1] for r in labels if result.latencies.get(r))
+    print(f"worst p95 in the mix {worst:.1f} ms")
+    summary[f"mix:total @{clients}"] = (total / seconds, worst, None)
+    summary[f"mix:lost,errors @{clients}"] = (result.posts_ok - added, sum(result.errors.values()), None)
+
+
+def print_summary(settings, summaries):
+    """One line per route: for each setting, the median over rounds of req/s (share) and p95."""
+    print("\n== summary (median over rounds): req/s, share of bare, p95 ms")
+    keys = list(dict.fromkeys(k for per in summaries.values() for run in per for k in run))
+    print(f"{'':26}" + "".join(f"{s:>28}" for s in settings))
+    for key in keys:
+        cells = []
+        for setting in settings:
+            runs = [run[key] for run in summaries[setting] if key in run]
+            if not runs:
+                cells.append(f"{'':>28}")
+                continue
+            if key.startswith("mix:lost"):  # worst round, not the median
+                lost, errors = max(r[0] for r in runs), max(r[1] for r in runs)
+                cells.append(f"{f'lost {lost}, errors {errors}':>28}")
+                continue
+            rate, p95 = median(r[0] for r in runs), median(r[1] for r in runs)
+            shares = [r[2] for r in runs if r[2] is not None]
+            share = f"({median(shares):.0f}%)" if shares else ""
+            cells.append(f"{rate:>10.1f} {share:>7} {p95:>8.1f} ms")
+        print(f"{key:26}" + "".join(cells))
+
+
+def measure_setting(args, env, instance, workers, threads, sessions, song_count):
+    """Start the app and the bare app on one setting, probe, warm, run the phases; stop both."""
+    app_port, bare_port = free_port(), free_port()
+    app = start_gunicorn("wsgi:app", app_port, env, threads, workers, f"{instance}/app.log", "/auth/login")
+    bare = start_gunicorn("bench.bare_app:app", bare_port, env, threads, workers, f"{instance}/bare.log", "/ready")
+    try:
+        # Cookies and tokens outlive a restart: the SECRET_KEY and the database stay. The probe runs
+        # first, before 49 more logins give the model time to load.
+        first = sessions is None
+        sessions = sessions or [log_in(app_port, 0)]
+        if not args.no_stall_probe:
+            save, status, beside, alone = stall_probe(app_port, sessions[0])
+            print(f"stall probe: profile save {save:.0f} ms ({status}); slowest of 5 GETs of /songs/ "
+                  f"beside it {beside:.0f} ms, after it {alone:.0f} ms")
+        if first:
+            sessions += [log_in(app_port, n) for n in range(1, USERS)]
+        warm = time.perf_counter()
+        warm_caches(app_port, sessions, CACHED_ROUTES if args.cache == "hit" else args.route_list[:1], 8)
+        print(f"warmed in {time.perf_counter() - warm:.0f} s")
+        summary = {}
+        for clients in args.clients_list:
+            if "routes" in args.phase_set:
+                routes_phase(app_port, bare_port, sessions, clients, args.seconds, args.route_list, song_count, summary)
+            if "mix" in args.phase_set:
+                mix_phase(app_port, sessions, clients, args.seconds, instance, song_count, summary)
+        return summary, sessions
+    finally:
+        stop(app)
+        stop(bare)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", default="8,32")
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--instance", help="reuse a seeded instance folder (default: a new temporary one)")
+    parser.add_argument("--clients", default="8,32", help="client counts, comma-separated")
+    parser.add_argument("--seconds", type=int, default=20, help="length of each measurement")
+    parser.add_argument("--threads", default="", help="threads per worker, comma-separated (default: the config's)")
+    parser.add_argument("--workers", default="", help="workers, comma-separated (default: the config's; >1 needs --qdrant-url)")
+    parser.add_argument("--cache", choices=("hit", "miss"), default="hit",
+                        help="hit: the recommendation cache on, warmed first; miss: RECOMMENDATION_CACHE_TTL=0")
+    parser.add_argument("--rounds", type=int, default=1, help="run every setting this many times, interleaved")
+    parser.add_argument("--phases", default="routes,mix", help="routes, mix, or both")
+    parser.add_argument("--routes", help="routes for the routes phase (default: every page, tab and API route)")
     parser.add_argument("--reads-only", action="store_true",
-                        help="leave out the like/rate posts (each one makes that user's cached lists stale)")
+                        help="leave the like/rate posts out of the mix (each one makes that user's cached lists stale)")
+    parser.add_argument("--no-stall-probe", action="store_true")
+    parser.add_argument("--instance", help="reuse a seeded instance folder (default: a new temporary one)")
+    parser.add_argument("--qdrant-url", help="serve from this Qdrant server instead of Qdrant Edge")
     args = parser.parse_args()
     if args.reads_only:
         MIX[:] = [(route, weight) for route, weight in MIX if not route.startswith("post:")]
+    args.phase_set = set(args.phases.split(","))
+    args.route_list = args.routes.split(",") if args.routes else HTML_ROUTES + API_ROUTES
+    args.clients_list = [int(c) for c in args.clients.split(",")]
+    config = config_defaults(environment("/nonexistent", args.cache, args.qdrant_url))
+    settings = [(int(w), int(t)) for w in (args.workers or config["workers"]).split(",")
+                for t in (args.threads or config["threads"]).split(",")]
+    names = [f"-w {w} --threads {t}" for w, t in settings]
+
     with tempfile.TemporaryDirectory() as tmp:
         instance = args.instance or tmp
-        port = free_port()
+        env = environment(instance, args.cache, args.qdrant_url)
         start = time.perf_counter()
-        server = start_server(instance, port)
-        print(f"seeded and started in {time.perf_counter() - start:.0f} s (gunicorn -w 1 --threads 4, Qdrant Edge)")
-        try:
-            base = f"http://127.0.0.1:{port}"
-            sessions = [log_in(base, n) for n in range(USERS)]
-            with sqlite3.connect(f"{instance}/music.db") as conn:
-                song_count = conn.execute("SELECT count(*) FROM songs").fetchone()[0]
-            for clients in (int(c) for c in args.clients.split(",")):
-                before = event_count(instance)
-                latencies, errors, posts_ok = run_load(sessions, clients, args.seconds, song_count)
-                rec_p95 = report(clients, args.seconds, latencies, errors, posts_ok, event_count(instance) - before)
-                print(f"recommendation routes p95 (worst) {rec_p95:.1f} ms")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        seed(env)
+        song_count = db_count(instance, "songs")
+        print(f"seeded in {time.perf_counter() - start:.0f} s: {song_count} songs, "
+              f"{'Qdrant server' if args.qdrant_url else 'Qdrant Edge'}, cache {args.cache}, logs in {instance}/*.log")
+        sessions, summaries = None, defaultdict(list)
+        for round_ in range(1, args.rounds + 1):
+            # Every other round runs the settings in reverse (A B C, C B A): a machine that gets
+            # busier or quieter during the run then weighs on every setting alike.
+            order = list(zip(settings, names))
+            for (workers, threads), name in order if round_ % 2 else order[::-1]:
+                print(f"\n==== round {round_}: gunicorn -c gunicorn.conf.py {name}")
+                summary, sessions = measure_setting(args, env, instance, workers, threads, sessions, song_count)
+                summaries[name].append(summary)
+        if len(settings) > 1 or args.rounds > 1:
+            print_summary(names, summaries)
 
 
 if __name__ == "__main__":
