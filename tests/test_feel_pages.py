@@ -132,7 +132,7 @@ def test_pressed_buttons_say_liked_and_saved_and_a_toast_offers_undo(site, app):
     saved = post(site, "/songs/1/act", HTMX, action="bookmark").get_data(as_text=True)
     assert "> Saved<" in saved and 'value="unbookmark"' in saved.split('id="toasts"')[1]
     rated = post(site, "/songs/1/act", HTMX, action="rate", value="3").get_data(as_text=True)
-    assert "3 of 5" in rated.split('id="toasts"')[1] and "/undo" not in rated.split('id="toasts"')[1]
+    assert "3 of 5" in rated.split('id="toasts"')[1] and 'value="unrate"' in rated.split('id="toasts"')[1]
     # Disliking a liked song: its undo likes it again.
     disliked = post(site, "/songs/1/act", HTMX, action="dislike").get_data(as_text=True)
     assert 'name="action" value="like"' in disliked.split('id="toasts"')[1]
@@ -155,6 +155,31 @@ def test_undo_brings_a_disliked_card_back_to_its_list(site, app):
     with app.app_context():  # the log keeps both events
         kinds = db.session.scalars(sa.select(ActivityEvent.kind).where(ActivityEvent.song_id == first)).all()
     assert kinds[-2:] == ["dislike", "undislike"]
+
+
+def test_a_first_rating_can_be_undone_and_brings_the_card_back(site, app):
+    before = card_ids(site.get("/recommendations/content", headers=HTMX).get_data(as_text=True))
+    first = before[0]
+    rated = post(site, f"/songs/{first}/act", HTMX, action="rate", value="4").get_data(as_text=True)
+    assert 'value="unrate"' in rated and "Undo" in rated
+    assert first not in card_ids(site.get("/recommendations/content", headers=HTMX).get_data(as_text=True))
+    assert post(site, f"/songs/{first}/undo", HTMX, action="unrate").status_code == 200
+    assert state(app, first) is None
+    assert first in card_ids(site.get("/recommendations/content", headers=HTMX).get_data(as_text=True))
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(ActivityEvent.kind).where(ActivityEvent.song_id == first)).all()
+    assert kinds[-2:] == ["rate", "unrate"]
+
+
+def test_a_changed_rating_offers_no_undo_and_unrate_keeps_other_state(site, app, user):
+    post(site, "/songs/9/act", HTMX, action="rate", value="2")
+    again = post(site, "/songs/9/act", HTMX, action="rate", value="5").get_data(as_text=True)
+    assert "Rated" in again and 'value="unrate"' not in again  # nothing to go back to but a rating
+    with app.app_context():
+        record_activity(user, 10, "play")
+        record_activity(user, 10, "rate", 5)
+        kept = revert_activity(user, 10, "unrate")
+        assert kept is not None and kept.rating is None and kept.play_count == 1
 
 
 def test_without_javascript_the_post_returns_to_the_card_with_an_undo_flash(site, app):

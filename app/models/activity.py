@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .user import utcnow
 
-ACTIVITY_KINDS = ("play", "like", "unlike", "rate", "bookmark", "unbookmark", "dislike", "undislike")
+ACTIVITY_KINDS = ("play", "like", "unlike", "rate", "unrate", "bookmark", "unbookmark", "dislike", "undislike")
 _KIND_LIST = ", ".join(f"'{kind}'" for kind in ACTIVITY_KINDS)
 
 
@@ -84,6 +84,8 @@ class UserSong(db.Model):
             self.bookmarked = False
         elif kind == "rate":
             self.rating = value
+        elif kind == "unrate":  # undoes a first rating
+            self.rating = None
         else:
             raise ValueError(f"unknown activity {kind!r}")
         self.updated_at = at

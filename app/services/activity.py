@@ -28,7 +28,8 @@ def record_activity(user_id, song_id, kind, value=None, at=None):
 
 # What each undoable action is undone by. Undo records the opposite event (the log stays append-only).
 UNDO_KINDS = {"like": "unlike", "unlike": "like", "dislike": "undislike", "undislike": "dislike",
-              "bookmark": "unbookmark", "unbookmark": "bookmark"}
+              "bookmark": "unbookmark", "unbookmark": "bookmark",
+              "rate": "unrate"}  # a first rating only: a changed one has no earlier value to go back to
 
 
 def revert_activity(user_id: int, song_id: int, kind: str) -> UserSong | None:

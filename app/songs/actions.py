@@ -39,15 +39,19 @@ TOASTS = {
 }
 
 
-def undo_for(action: str, was_liked: bool, was_disliked: bool) -> str | None:
-    """The event that restores the state from before `action`, or None (play and rate have no undo).
+def undo_for(action: str, was_liked: bool, was_disliked: bool, was_rated: bool = False) -> str | None:
+    """The event that restores the state from before `action`, or None (play has no undo).
 
     Like and dislike exclude each other, so undoing a like of a disliked song dislikes it again.
+    A first rating is undone by "unrate" (it took the song out of the lists); a changed rating is
+    not offered one, as it removed no card.
     """
     if action == "like" and was_disliked:
         return "dislike"
     if action == "dislike" and was_liked:
         return "like"
+    if action == "rate" and was_rated:
+        return None
     return UNDO_KINDS.get(action)
 
 
@@ -82,6 +86,7 @@ def act(song_id):
     before = states_for(current_user.id, [song.id]).get(song.id)
     # Copied now: the session's object for this row is the one record_activity updates.
     was_liked, was_disliked = (before.liked, before.disliked) if before else (False, False)
+    was_rated = bool(before and before.rating)
     try:
         record_activity(current_user.id, song.id, action, value)
     except ValueError as exc:
@@ -89,7 +94,7 @@ def act(song_id):
     toast = None
     if action in TOASTS:
         toast = {"message": TOASTS[action].format(title=song.title, value=value), "song_id": song.id,
-                 "undo": undo_for(action, was_liked, was_disliked)}
+                 "undo": undo_for(action, was_liked, was_disliked, was_rated)}
     if not is_htmx():
         if toast:
             _flash(toast)
