@@ -1,5 +1,9 @@
 """Extension objects, created here and bound to the app in create_app."""
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,3 +37,16 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 # Finished recommendation lists (app/services/recommendation_cache.py); the backend is CACHE_TYPE.
 cache = Cache()
+
+
+def per_app(name: str, create: Callable[[Flask], Any], app: Flask | None = None) -> Any:
+    """The object an app keeps under app.extensions[name], made by create(app) on first use.
+
+    One per app, not per module: the process's data (caches, models, holders) must not leak from
+    one app to another, and tests build many apps on different databases in one process.
+    """
+    app = app or current_app._get_current_object()
+    existing = app.extensions.get(name)
+    if existing is None:
+        existing = app.extensions.setdefault(name, create(app))
+    return existing

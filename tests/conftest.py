@@ -133,3 +133,19 @@ def seeded(app, demo_songs):
         seeding.seed_activities(per_user=25, seed=2)
         embed_songs()
         refresh_all_user_vectors()
+
+
+@pytest.fixture
+def site(app, client, auth, demo_songs):
+    """A logged-in user (alice) with stated preferences (joy; party, driving), over an embedded catalog."""
+    import sqlalchemy as sa
+
+    from app.models import User
+    from app.services.vector_index import embed_songs
+
+    with app.app_context():
+        embed_songs()
+        alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
+        accounts.update_profile(alice, 30, "Parties and long drives", ["joy"], ["party", "driving"])
+    auth.login()
+    return client

@@ -9,9 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import ActivityEvent, Song, User, UserSong
 from app.security_headers import SPOTIFY_FRAMES, content_security_policy
-from app.services import accounts
 from app.services.activity import record_activity, revert_activity
-from app.services.vector_index import embed_songs
 from app.songs.listening import SPOTIFY_EMBED
 
 from .conftest import csrf_token
@@ -25,17 +23,6 @@ TRACKS_HEADER = ["", "track_id", "artists", "album_name", "track_name", "popular
 
 def card_ids(html):
     return [int(i) for i in re.findall(r'<article class="song-card" id="song-(\d+)"', html)]
-
-
-@pytest.fixture
-def site(app, client, auth, demo_songs):
-    """A logged-in user (alice) with stated preferences, over an embedded catalog."""
-    with app.app_context():
-        embed_songs()
-        alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
-        accounts.update_profile(alice, 30, "Parties and long drives", ["joy"], ["party", "driving"])
-    auth.login()
-    return client
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from flask import template_rendered
 from app.extensions import db
 from app.models import Song, User, UserSong
 from app.services import accounts
-from app.services.vector_index import embed_songs, vector_store
+from app.services.vector_index import vector_store
 from app.vectors import VectorStoreError
 
 from .conftest import csrf_token
@@ -36,17 +36,6 @@ def templates_used(app):
 
 def titles_on(html):
     return re.findall(r'<h3><a href="/songs/\d+">([^<]+)</a></h3>', html)
-
-
-@pytest.fixture
-def site(app, client, auth, demo_songs):
-    """A logged-in user with stated preferences, over an embedded catalog."""
-    with app.app_context():
-        embed_songs()
-        alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
-        accounts.update_profile(alice, 30, "Parties and long drives", ["joy"], ["party", "driving"])
-    auth.login()
-    return client
 
 
 @pytest.mark.parametrize("path", PAGES)

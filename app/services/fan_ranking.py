@@ -15,9 +15,8 @@ from threading import Lock
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
 
-from ..extensions import db
+from ..extensions import db, per_app
 from ..models import Song, UserSong
 
 EXTENSION = "fan_ranking"
@@ -77,9 +76,5 @@ class FanRanking:
 
 
 def ranking() -> FanRanking:
-    """This app's ranking (one per app, as tests build several apps in one process)."""
-    extensions = current_app.extensions
-    if EXTENSION not in extensions:
-        ttl = float(current_app.config.get("POPULAR_REFRESH_SECONDS", REFRESH_SECONDS))
-        extensions.setdefault(EXTENSION, FanRanking(ttl))
-    return extensions[EXTENSION]
+    """This app's ranking."""
+    return per_app(EXTENSION, lambda app: FanRanking(float(app.config.get("POPULAR_REFRESH_SECONDS", REFRESH_SECONDS))))

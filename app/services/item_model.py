@@ -20,7 +20,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db
+from ..extensions import db, per_app
 from ..models import ActivityEvent
 from ..recommend.item_model import MAX_ITEMS, ItemModel, fit_item_model_from_pairs
 from .sql_catalog import positive_states
@@ -172,11 +172,7 @@ class ItemModelHolder:
 
 def holder(app=None) -> ItemModelHolder:
     """The app's holder, created on first use."""
-    app = app or current_app._get_current_object()
-    existing = app.extensions.get(EXTENSION)
-    if existing is None:
-        existing = app.extensions.setdefault(EXTENSION, ItemModelHolder(app))
-    return existing
+    return per_app(EXTENSION, ItemModelHolder, app)
 
 
 def current_model() -> ItemModel | None:

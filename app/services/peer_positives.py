@@ -18,9 +18,8 @@ from threading import Lock
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
 
-from ..extensions import db
+from ..extensions import db, per_app
 from ..models import User
 from .sql_catalog import positive_states
 
@@ -91,8 +90,5 @@ def _read(user_ids) -> dict:
 
 
 def cache() -> PositivesCache:
-    """This app's cache (one per app: tests build many apps on different databases in one process)."""
-    extensions = current_app.extensions
-    if EXTENSION not in extensions:
-        extensions.setdefault(EXTENSION, PositivesCache(current_app.config.get("PEER_POSITIVES_MAX_USERS", MAX_USERS)))
-    return extensions[EXTENSION]
+    """This app's cache."""
+    return per_app(EXTENSION, lambda app: PositivesCache(app.config.get("PEER_POSITIVES_MAX_USERS", MAX_USERS)))

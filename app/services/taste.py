@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db
+from ..extensions import db, per_app
 from ..models import ActivityEvent, Song, SongVector, UserSong, UserVector, from_blob
 from ..recommend.taste import interaction_weight
 from ..taste_map import (
@@ -182,11 +182,7 @@ class MapHolder:
 
 def holder(app=None) -> MapHolder:
     """The app's map holder, created on first use."""
-    app = app or current_app._get_current_object()
-    existing = app.extensions.get(EXTENSION)
-    if existing is None:
-        existing = app.extensions.setdefault(EXTENSION, MapHolder(app))
-    return existing
+    return per_app(EXTENSION, MapHolder, app)
 
 
 def own_songs(user_id: int, limit: int = OWN_LIMIT) -> tuple[list[MarkedSong], dict, int]:
