@@ -16,16 +16,18 @@ def redirect_back(default_endpoint, **values):
     return redirect(safe_next_url(request.form.get("next")) or url_for(default_endpoint, **values))
 
 
+def whole_number(raw: str, name: str, low: int, high: int) -> int:
+    """A query argument's text as a whole number from low to high, else 400 (never an SQL overflow)."""
+    # ASCII digits only: int() would also take "7_000" and other scripts' digits. No more digits
+    # than `high` has, so a huge string is refused before it is parsed.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))) or not low <= int(raw) <= high:
+        abort(400, f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
 def page_arg():
-    """The `page` query argument: a whole number from 1 to MAX_PAGE, else 400 (never an SQL overflow)."""
-    raw = request.args.get("page", "1").strip()
-    # ASCII digits only: int() would also take "7_000" and other scripts' digits.
-    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_PAGE)):
-        abort(400, f"page must be a whole number from 1 to {MAX_PAGE}")
-    page = int(raw)
-    if not 1 <= page <= MAX_PAGE:
-        abort(400, f"page must be a whole number from 1 to {MAX_PAGE}")
-    return page
+    """The `page` query argument: a whole number from 1 to MAX_PAGE, else 400."""
+    return whole_number(request.args.get("page", "1").strip(), "page", 1, MAX_PAGE)
 
 
 def current_path():

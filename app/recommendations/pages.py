@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..services.library import states_for
 from ..services.recommendations import recommend_for
-from ..web import is_htmx
+from ..web import is_htmx, whole_number
 from . import bp
 
 TABS = {
@@ -27,13 +27,9 @@ MAX_SHOWN = 50  # the longest list a tab shows; always the k asked of the cache,
 
 
 def count_arg(name: str, default: int, low: int, high: int) -> int:
-    """A whole-number query argument from low to high, else 400."""
+    """A whole-number query argument from low to high (default when absent), else 400."""
     raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not low <= int(raw) <= high:
-        abort(400, f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
+    return default if raw is None else whole_number(raw, name, low, high)
 
 
 @bp.route("/", defaults={"approach": "for_you"})
