@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ..extensions import db, per_app
 from ..models import User
-from .sql_catalog import positive_states
+from .sql_catalog import scaled_positives
 
 EXTENSION = "peer_positives"
 # 20,000 users with 50 positives each hold ~16 MB of arrays: the whole community of a
@@ -76,17 +76,10 @@ _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
 def _read(user_ids) -> dict:
-    """{user id: (song ids, weights / the user's strongest)} of these users' positive states."""
-    weights: dict = {}
-    for user_id, song_id, weight in positive_states(user_ids):
-        weights.setdefault(user_id, {})[song_id] = weight
-    result = {}
-    for user_id, songs in weights.items():
-        top = max(songs.values())
-        # Divided in Python, as SqlCatalog did: the same floats, so the lists are unchanged.
-        result[user_id] = (np.fromiter(songs, dtype=np.int64, count=len(songs)),
-                           np.array([w / top for w in songs.values()], dtype=np.float64))
-    return result
+    """{user id: (song ids, weights / the user's strongest)}: scaled_positives as arrays."""
+    return {user_id: (np.fromiter(songs, dtype=np.int64, count=len(songs)),
+                      np.fromiter(songs.values(), dtype=np.float64, count=len(songs)))
+            for user_id, songs in scaled_positives(user_ids).items()}
 
 
 def cache() -> PositivesCache:

@@ -26,6 +26,18 @@ def positive_states(user_ids=None):
             yield user_id, song_id, weight
 
 
+def scaled_positives(user_ids):
+    """{user id: {song id: weight scaled so the user's strongest is 1}} of these users, read from SQL."""
+    weights = {}
+    for user_id, song_id, weight in positive_states(user_ids):
+        weights.setdefault(user_id, {})[song_id] = weight
+    for songs in weights.values():
+        top = max(songs.values())
+        for song_id in songs:
+            songs[song_id] /= top
+    return weights
+
+
 class SqlCatalog:
     """The CatalogData the engines read, answered from SQL. One instance serves one request."""
 
@@ -76,14 +88,7 @@ class SqlCatalog:
         """{user id: {song id: weight scaled so the user's strongest is 1}}."""
         if self._peers is not None:
             return self._peers.positives(user_ids)
-        weights = {}
-        for user_id, song_id, weight in positive_states(user_ids):
-            weights.setdefault(user_id, {})[song_id] = weight
-        for songs in weights.values():
-            top = max(songs.values())
-            for song_id in songs:
-                songs[song_id] /= top
-        return weights
+        return scaled_positives(user_ids)
 
     def item_model(self):
         """The process's item model as it is now; None until the first fit (never waits for one)."""
