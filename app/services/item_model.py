@@ -23,6 +23,7 @@ from flask import current_app
 from ..extensions import db, per_app
 from ..models import ActivityEvent
 from ..recommend.item_model import MAX_ITEMS, ItemModel, fit_item_model_from_pairs
+from .background import OneThread
 from .sql_catalog import positive_states
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,8 @@ class ItemModelHolder:
         self.app = app
         self.clock = clock
         self.model: ItemModel | None = None
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # guards the timer
+        self._fit = OneThread(self._run, "item-model-fit")
         self._timer: threading.Timer | None = None
         self._last_start = None
         self._stale = False
@@ -111,15 +112,13 @@ class ItemModelHolder:
     def refresh(self, wait: bool = False) -> None:
         """Load or fit a new model: in a thread, or inline under ITEM_MODEL_REFRESH='inline' or wait=True."""
         if wait or self._inline:
-            self._last_start, self._stale = self.clock(), False
+            self._starting()
             self._run()
             return
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._last_start, self._stale = self.clock(), False
-            self._thread = threading.Thread(target=self._run, name="item-model-fit", daemon=True)
-            self._thread.start()
+        self._fit.start(before=self._starting)
+
+    def _starting(self) -> None:
+        self._last_start, self._stale = self.clock(), False
 
     def note_activity(self) -> None:
         """Activity changed the data: refit now, or once the minimum interval since the last fit has passed."""
@@ -139,9 +138,7 @@ class ItemModelHolder:
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for a running fit (tests and the CLI)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        self._fit.join(timeout)
 
     def close(self) -> None:
         """Stop a pending timer (the app is going away)."""

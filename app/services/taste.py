@@ -8,7 +8,6 @@ read from SQL, and BACKGROUND of those songs as dots. A request only reads a two
 
 import datetime as dt
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from ..taste_map import (
     one_blas_thread,
     sample_indices,
 )
+from .background import OneThread
 from .recommendations import recommend_for
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,7 @@ class MapHolder:
     def __init__(self, app):
         self.app = app
         self.map: CatalogMap | None = None
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._fit = OneThread(self._run, "taste-map-fit")
         self._failed_key = None
 
     @property
@@ -154,17 +153,11 @@ class MapHolder:
         if wait:
             self._run()
             return
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._thread = threading.Thread(target=self._run, name="taste-map-fit", daemon=True)
-            self._thread.start()
+        self._fit.start()
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for a running fit (tests, benchmarks)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        self._fit.join(timeout)
 
     def _run(self) -> None:
         key = None
