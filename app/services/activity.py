@@ -41,7 +41,7 @@ def revert_activity(user_id: int, song_id: int, kind: str) -> UserSong | None:
     the state, or None when it was forgotten. ValueError for a kind that undoes nothing.
     """
     if kind not in UNDO_KINDS.values():
-        raise ValueError(f"cannot undo with {kind!r}: expected one of {', '.join(sorted(UNDO_KINDS))}")
+        raise ValueError(f"cannot undo with {kind!r}: expected one of {', '.join(sorted(set(UNDO_KINDS.values())))}")
     return _record(user_id, song_id, kind, None, None, forget_if_empty=True)
 
 
