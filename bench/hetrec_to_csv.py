@@ -1,4 +1,4 @@
-"""Convert the HetRec 2011 Last.fm files into the CSVs `python -m app.recommend.evaluate` reads.
+"""Convert the HetRec 2011 Last.fm files into the CSVs `python -m app.evaluation` reads.
 
     python bench/hetrec_to_csv.py --src ../shared/data/hetrec2011-lastfm-2k --out /tmp/hetrec [--seed 0]
 

@@ -1,7 +1,6 @@
 """`flask evaluate`: every approach scored offline on held-out activity from the app's own database."""
 
 import json
-import tempfile
 from pathlib import Path
 
 import click
@@ -25,11 +24,8 @@ from .progress import progress_bar
 @with_appcontext
 def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
     """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
-    from dataclasses import replace
-
-    from app.recommend.eval_tuning import describe_fit, tune_fusion
-    from app.recommend.evaluate import temporary_stores
-    from app.recommend.evaluation import format_table, item_matrix, run_evaluation
+    from app.evaluation.harness import format_table
+    from app.evaluation.run_app import evaluate_app_data
     from app.services.evaluation import load_items, load_users
     from app.services.recommendations import fusion_params
     from app.services.vector_index import embedder
@@ -46,23 +42,11 @@ def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
     if not any(u.held_out for u in users):
         raise click.ClickException(f"no user has {min_positives} positive songs: lower --min-positives")
     # The app's own index is never opened: the evaluation's vectors live in a folder of their own.
-    with tempfile.TemporaryDirectory(prefix="songbird-eval-") as folder:
-        factory = temporary_stores(folder)
-        try:
-            vectors = item_matrix(items, embedder(), progress=progress_bar)
-            params = fusion_params()
-            if tune:
-                # The fit sees the training side only: each user's held-out songs are dropped first.
-                training = [replace(u, held_out=frozenset()) for u in users]
-                params = tune_fusion(training, items, factory, embedder(), k=k, seed=seed, progress=progress_bar,
-                                     vectors=vectors, source=f"flask evaluate (validation split, {len(users)} users)")
-                click.echo(describe_fit(params))
-                if weights_out:
-                    params.save(weights_out)
-            result = run_evaluation(users, items, factory, embedder(), k=k, seed=seed, progress=progress_bar,
-                                    params=params, vectors=vectors)
-        except VectorStoreError as exc:
-            raise click.ClickException(str(exc)) from None
+    try:
+        result = evaluate_app_data(users, items, embedder(), fusion_params(), k=k, seed=seed, tune=tune,
+                                   weights_out=weights_out, progress=progress_bar, log=click.echo)
+    except VectorStoreError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(format_table(result))
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

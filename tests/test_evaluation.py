@@ -5,21 +5,29 @@ import importlib.util
 import json
 import os
 import random
+import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from app.evaluation.files import load_split, log_weight
+from app.evaluation.harness import (
+    APPROACHES,
+    item_matrix,
+    preference_vectors,
+    run_evaluation,
+    user_contexts,
+    user_points,
+)
+from app.evaluation.metrics import METRICS
+from app.evaluation.run_files import main as evaluate_main
+from app.evaluation.split_catalog import SplitCatalog
 from app.extensions import db
 from app.models import UserSong
-from app.recommend.eval_catalog import SplitCatalog
-from app.recommend.eval_files import load_split, log_weight
-from app.recommend.evaluate import main as evaluate_main
-from app.recommend.evaluation import (APPROACHES, item_matrix, preference_vectors, run_evaluation,
-                                      user_contexts, user_points)
 from app.recommend.items import SONGS, USERS
-from app.recommend.metrics import METRICS
 from app.recommend.taste import taste_vector
 from app.services.evaluation import hold_out, load_users
 from app.services.vector_index import vector_store
@@ -205,6 +213,32 @@ def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, cap
     write_csv(split_files["train"], ["user_id", "item_id", "weight"], [("u1", "r1", "-3")])
     assert evaluate_main(argv, embedder=HashingEmbedder()) == 1
     assert "weight must be a positive number" in capsys.readouterr().err
+
+
+def test_the_old_command_runs_the_new_one_and_says_it_is_deprecated(split_files, tmp_path, capsys, monkeypatch):
+    # As `python -m ...` runs them; the model is a fast double, fetched where run_files fetches it.
+    monkeypatch.setattr("app.embeddings.shared_embedder", lambda device="cpu": HashingEmbedder())
+    monkeypatch.delitem(sys.modules, "app.recommend.evaluate", raising=False)  # runpy wants it unimported
+    files = ["--train", str(split_files["train"]), "--test", str(split_files["test"]),
+             "--items", str(split_files["items"]), "--k", "5"]
+
+    def run(module, *args):
+        monkeypatch.setattr(sys, "argv", [module, *args])
+        with pytest.raises(SystemExit) as stopped:
+            runpy.run_module(module, run_name="__main__")
+        captured = capsys.readouterr()
+        return stopped.value.code, captured.out, captured.err.splitlines()
+
+    new = run("app.evaluation", *files, "--json", str(tmp_path / "new.json"))
+    old = run("app.recommend.evaluate", *files, "--json", str(tmp_path / "old.json"))
+    assert old[0] == new[0] == 0 and old[1] == new[1] and "NDCG@5" in new[1]
+    assert json.loads((tmp_path / "old.json").read_text()) == json.loads((tmp_path / "new.json").read_text())
+    assert "deprecated" in old[2][0] and "python -m app.evaluation" in old[2][0]
+    assert old[2][1] == new[2][0] and not any("deprecated" in line for line in new[2])  # then the same log
+    # Failures keep their exit status: a missing file (1) and a bad argument (argparse's 2).
+    missing = ["--train", str(tmp_path / "none.csv"), *files[2:]]
+    assert run("app.recommend.evaluate", *missing)[0] == run("app.evaluation", *missing)[0] == 1
+    assert run("app.recommend.evaluate", *files, "--k", "0")[0] == run("app.evaluation", *files, "--k", "0")[0] == 2
 
 
 def hetrec_dir():

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from app.recommend import eval_files
-from app.recommend.eval_tuning import carve_validation
-from app.recommend.evaluate import main as evaluate_main
+from app.evaluation import files as eval_files
+from app.evaluation.run_files import main as evaluate_main
+from app.evaluation.tuning import Case, fit_fusion
+from app.evaluation.validation import carve_validation
 from app.recommend.fusion import FusionParams, fuse
 from app.recommend.items import Recommendation
-from app.recommend.tuning import Case, fit_fusion
 
 from .fakes import HashingEmbedder
 from .test_evaluation import load, split_files, write_csv  # noqa: F401  (split_files is a fixture)
@@ -130,7 +130,7 @@ def test_the_fit_refuses_an_empty_validation_split():
 def test_the_cold_start_slice_scores_only_users_with_few_positives(split_files, tmp_path):  # noqa: F811
     from dataclasses import replace
 
-    from app.recommend.evaluation import run_evaluation
+    from app.evaluation.harness import run_evaluation
     from app.vectors import create_vector_store
 
     split = load(split_files)
@@ -169,7 +169,7 @@ def test_tags_counted_from_the_users_own_tagging_leave_with_the_items_carved_out
 
 
 def test_small_data_sets_pool_several_validation_splits(split_files):  # noqa: F811
-    from app.recommend.eval_tuning import MAX_FOLDS, MIN_USERS, folds_for
+    from app.evaluation.validation import MAX_FOLDS, MIN_USERS, folds_for
 
     users = load(split_files).users  # 24 users with 6 positives each
     assert folds_for(users) == MAX_FOLDS

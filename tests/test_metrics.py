@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from app.recommend import metrics
+from app.evaluation import metrics
 
 RANKED = ["a", "b", "c", "d", "e"]
 RELEVANT = {"b", "d", "x"}  # hits at ranks 2 and 4; "x" is never recommended

@@ -3,7 +3,7 @@
 Each list contributes a feature per song: by rank, (rank_k + 1) / (rank_k + rank), so its first
 song counts 1; or by score, its score min-max scaled within the list. A song's fused score is the
 weighted sum of its features plus a popularity prior. The weights are fitted offline on a
-validation split carved from training data (app/recommend/tuning.py) and read from a small
+validation split carved from training data (app/evaluation/tuning.py) and read from a small
 versioned file (FusionParams.load); nothing here is guessed per request.
 
 Evidence: what works for a listener with a long history (behaviour: collaborative, item-based)
@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .items import NO_FILTERS, Recommendation
-from .registry import COMPONENTS
+from .registry import COMPONENTS, FOR_YOU
 
-APPROACH = "for_you"
+APPROACH = FOR_YOU
 PER_ARTIST = 2
 DIVERSE_TOP = 10
 CANDIDATES_PER_K = 3  # each list offers 3k songs: enough overlap for fusion to matter at k

@@ -5,9 +5,9 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from ..embeddings import preference_text, text_hash
+from ..evaluation.harness import EvalUser, ItemSet
 from ..extensions import db
 from ..models import Song, SongVector, User, UserSong, UserVector, from_blob
-from ..recommend.evaluation import EvalUser, ItemSet
 from ..recommend.items import SongInfo
 from ..recommend.taste import interaction_weight
 from .vector_index import SONG_COLUMNS, SONG_INDEXED_FIELDS, song_embedding_text, song_payload

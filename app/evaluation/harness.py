@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..catalog.vocab import FLAG_COLUMNS
+from ..recommend.fusion import DEFAULT_PARAMS, for_you_recommendations
+from ..recommend.items import SONGS, USERS, UserContext
+from ..recommend.popular import popular_recommendations
+from ..recommend.registry import APPROACHES as SERVED
+from ..recommend.registry import COMPONENTS, FOR_YOU, POPULAR
+from ..recommend.taste import taste_vector
 from ..vectors import Point
-from .eval_catalog import RANDOM, SplitCatalog, random_recommendations
-from .fusion import DEFAULT_PARAMS, for_you_recommendations
-from .items import SONGS, USERS, UserContext
 from .metrics import METRICS, popularity_shares, summarize
-from .popular import popular_recommendations
-from .registry import APPROACHES as SERVED, COMPONENTS, FOR_YOU, POPULAR
-from .taste import taste_vector
+from .split_catalog import RANDOM, SplitCatalog, random_recommendations
 
 APPROACHES = (*SERVED, RANDOM)
 # The cold-start slice reported beside the totals: users with at most this many training positives.

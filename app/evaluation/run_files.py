@@ -1,6 +1,6 @@
 """Evaluate every approach on a train/test split kept in CSV files, with the real embedding model.
 
-    python -m app.recommend.evaluate --train TRAIN.csv --test TEST.csv --items ITEMS.csv \\
+    python -m app.evaluation --train TRAIN.csv --test TEST.csv --items ITEMS.csv \\
         [--users USERS.csv] [--k 10] [--approaches content collaborative ...] [--json OUT.json] \\
         [--tune [--weights-out WEIGHTS.json] | --params WEIGHTS.json]
 
@@ -17,9 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .eval_files import load_split
-from .evaluation import APPROACHES, format_table, item_matrix, run_evaluation
-from .fusion import DEFAULT_PARAMS, FusionParams
+from ..recommend.fusion import DEFAULT_PARAMS, FusionParams
+from .files import load_split
+from .harness import APPROACHES, format_table, item_matrix, run_evaluation
+from .stores import temporary_stores
 
 
 def _progress(total, description):
@@ -31,7 +32,7 @@ def _progress(total, description):
 
 def parse_args(argv=None):
     """The command line's options."""
-    parser = argparse.ArgumentParser(prog="python -m app.recommend.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m app.evaluation", description=__doc__.split("\n")[0])
     parser.add_argument("--train", required=True, type=Path, help="user_id,item_id,weight")
     parser.add_argument("--test", required=True, type=Path, help="user_id,item_id,weight (held out)")
     parser.add_argument("--items", required=True, type=Path, help="item_id,title,text[,tags]")
@@ -61,20 +62,9 @@ def _log(message):
     print(message, file=sys.stderr)
 
 
-def temporary_stores(folder):
-    """A factory of empty Qdrant Edge stores, each in a folder of its own under `folder`.
-
-    The fit and the evaluation each build one; neither ever opens the app's index.
-    """
-    from ..vectors import create_vector_store
-
-    counter = iter(range(1_000_000))
-    return lambda: create_vector_store(vectors_path=str(Path(folder) / f"vectors-{next(counter)}"))
-
-
 def fit_weights(args, embedder, store_factory, vectors=None):
     """FusionParams fitted on TRAIN alone: the test file is not opened here."""
-    from .eval_tuning import tune_fusion
+    from .validation import tune_fusion
 
     train = load_split(args.train, None, args.items, args.users, args.user_tags)
     vectors = vectors or item_matrix(train.items, embedder, progress=_progress)
@@ -85,7 +75,7 @@ def fit_weights(args, embedder, store_factory, vectors=None):
 def evaluate_files(args, embedder=None):
     """Load the files (fitting For you first with --tune), run the evaluation, return (result, timings)."""
     from ..embeddings import shared_embedder
-    from .eval_tuning import describe_fit
+    from .validation import describe_fit
 
     started = time.perf_counter()
     embedder = embedder or shared_embedder(args.device)
@@ -129,6 +119,3 @@ def main(argv=None, embedder=None):
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

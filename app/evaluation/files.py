@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ..catalog.vocab import ACTIVITY_FLAGS
 from ..embeddings import preference_text
-from .evaluation import EvalUser, ItemSet
-from .items import SongInfo
+from ..recommend.items import SongInfo
+from .harness import EvalUser, ItemSet
 
 
 @dataclass
@@ -126,7 +126,7 @@ def load_split(train_path, test_path, items_path, users_path=None, user_tags_pat
             user_tags[number(row["user_id"].strip())] = split_tags(row["tags"])
     if user_tags_path:
         # Tags from each assignment: the user's tags are counted here, so a validation split can
-        # count them again without the items it holds out (eval_tuning.carve_validation).
+        # count them again without the items it holds out (validation.carve_validation).
         for _, row in _rows(user_tags_path, ("user_id", "item_id", "tag")):
             uid, item = user_ids.get(row["user_id"].strip()), item_ids.get(row["item_id"].strip())
             tag = row["tag"].strip().lower()

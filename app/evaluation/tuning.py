@@ -1,6 +1,6 @@
 """Fitting For you's fusion on validation cases: the lists each engine gave and the songs to find.
 
-The cases come from a validation split carved out of the training data (app/recommend/eval_tuning.py
+The cases come from a validation split carved out of the training data (app/evaluation/validation.py
 builds them), so the held-out test set is never seen here. A fit is a coordinate ascent on NDCG@k
 over a small grid per parameter: every list's weight and the popularity prior, for each way of
 turning lists into features (by rank with a few constants, or by score).
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fusion import DIVERSE_TOP, FusionParams, diversify, evidence, fuse, list_features
+from ..recommend.fusion import DIVERSE_TOP, FusionParams, diversify, evidence, fuse, list_features
+from ..recommend.registry import COMPONENTS
 from .metrics import ndcg
-from .registry import COMPONENTS
 
 WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 POPULARITY_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .item_model import fit_item_model
-from .items import NO_FILTERS, Recommendation, unit_rows
+from ..recommend.item_model import fit_item_model
+from ..recommend.items import NO_FILTERS, Recommendation, unit_rows
 
 RANDOM = "random"
 

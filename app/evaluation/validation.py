@@ -2,7 +2,7 @@
 
 Each user with enough training positives lends a share of them to validation; vectors, the users
 collection, the item model and popularity are rebuilt from what remains, the component engines run
-as the app runs them, and app/recommend/tuning.py fits the fusion to find the validation songs.
+as the app runs them, and app/evaluation/tuning.py fits the fusion to find the validation songs.
 Some users are also replayed as newcomers (a few positives only), so the fit sees cold starts and
 can tell whether weights that follow each user's evidence beat one global set.
 """
@@ -12,11 +12,11 @@ import random
 from dataclasses import replace
 
 from ..embeddings import preference_text
-from .eval_files import tags_from_log
-from .evaluation import _no_progress, build_store, prepare, user_points
-from .fusion import FusionParams, component_lists
-from .items import UserContext
-from .taste import taste_vector
+from ..recommend.fusion import FusionParams, component_lists
+from ..recommend.items import UserContext
+from ..recommend.taste import taste_vector
+from .files import tags_from_log
+from .harness import _no_progress, build_store, prepare, user_points
 from .tuning import NEWCOMER_POSITIVES, Case, fit_fusion
 
 VALIDATION_SHARE = 0.2  # as the 80/20 test split: validation should look like the test it stands for
