@@ -1,6 +1,16 @@
-"""Database engine settings: SQLite gets WAL, a busy timeout and enforced foreign keys."""
+"""Database engine settings: SQLite gets WAL, a busy timeout, enforced foreign keys and Unicode lower case."""
 
 import sqlalchemy as sa
+
+# Registered on every SQLite connection: SQLite's own lower() folds ASCII only, PostgreSQL's (a
+# UTF-8 LC_CTYPE, as Debian's clusters have) folds every letter. Search calls this one for text
+# outside ASCII, so "émile" finds "ÉMILE" on both backends.
+UNICODE_LOWER = "unicode_lower"
+
+
+def unicode_lower(value: object) -> object:
+    """Python's lower case of a text value (None and other types unchanged), for SQLite."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def configure_sqlite(app):
@@ -16,6 +26,7 @@ def configure_sqlite(app):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function(UNICODE_LOWER, 1, unicode_lower, deterministic=True)
 
     with app.app_context():
         from .extensions import db

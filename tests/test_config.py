@@ -26,7 +26,12 @@ def test_database_url_defaults_to_instance_sqlite(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert database_url(tmp_path) == f"sqlite:///{tmp_path}/music.db"
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/music")
-    assert database_url(tmp_path) == "postgresql://u:p@db/music"
+    assert database_url(tmp_path) == "postgresql+psycopg://u:p@db/music"
+    # psycopg 3 is the installed driver; a plain URL would mean psycopg2, which is not installed
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/music")
+    assert database_url(tmp_path) == "postgresql+psycopg://u:p@db/music"
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@db/music")
+    assert database_url(tmp_path) == "postgresql+psycopg://u:p@db/music"
 
 
 def test_environment_reaches_the_app(tmp_path, monkeypatch):
@@ -47,6 +52,7 @@ def test_test_config_ignores_the_environment(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
 
 
+@pytest.mark.sqlite_only("the PRAGMAs checked are SQLite's own")
 def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app):
     with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -90,6 +96,7 @@ def test_public_pages_render(client, path):
     assert b'name="csrf_token"' in response.data
 
 
+@pytest.mark.sqlite_only("SQLite's batch migrations rebuild tables; PostgreSQL alters them in place")
 def test_upgrading_an_existing_database_keeps_its_rows(tmp_path):
     """Migrations that rebuild a table on SQLite must not cascade-delete the rows that point at it."""
     from flask_migrate import upgrade

@@ -6,9 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .types import DbId
 from .user import utcnow
 
-ACTIVITY_KINDS = ("play", "like", "unlike", "rate", "unrate", "bookmark", "unbookmark", "dislike", "undislike")
+ACTIVITY_KINDS = (
+    "play", "like", "unlike", "rate", "unrate", "bookmark", "unbookmark", "dislike", "undislike",
+)
 _KIND_LIST = ", ".join(f"'{kind}'" for kind in ACTIVITY_KINDS)
 
 
@@ -26,9 +29,9 @@ class ActivityEvent(db.Model):
         sa.Index("ix_activity_events_song_kind", "song_id", "kind"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    song_id: Mapped[int] = mapped_column(sa.ForeignKey("songs.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(DbId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(DbId, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    song_id: Mapped[int] = mapped_column(DbId, sa.ForeignKey("songs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(16))
     value: Mapped[int | None] = mapped_column(sa.SmallInteger)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -45,10 +48,10 @@ class UserSong(db.Model):
     )
 
     user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        DbId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     song_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("songs.id", ondelete="CASCADE"), primary_key=True
+        DbId, sa.ForeignKey("songs.id", ondelete="CASCADE"), primary_key=True
     )
     play_count: Mapped[int] = mapped_column(default=0, server_default="0")
     liked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .types import DbId
 from .user import utcnow
 
 
@@ -14,16 +15,16 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(DbId, primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
     # SET NULL, and the name kept beside it, so the log outlives the accounts it mentions.
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(DbId, sa.ForeignKey("users.id", ondelete="SET NULL"))
     actor_name: Mapped[str] = mapped_column(sa.String(100))
     via: Mapped[str] = mapped_column(sa.String(8))  # page, api or cli
     action: Mapped[str] = mapped_column(sa.String(40), index=True)
     target_type: Mapped[str] = mapped_column(sa.String(20))
     # No foreign key: a deleted song's entry must stay.
-    target_id: Mapped[int | None]
+    target_id: Mapped[int | None] = mapped_column(DbId)
     target_label: Mapped[str] = mapped_column(sa.String(300))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
@@ -33,7 +34,7 @@ class SeedRun(db.Model):
 
     __tablename__ = "seed_runs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(DbId, primary_key=True)
     finished_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     source: Mapped[str] = mapped_column(sa.String(500))
     songs: Mapped[int]

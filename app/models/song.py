@@ -7,13 +7,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..catalog.parsing import PITCHES
 from ..extensions import db
+from .types import DbId
 from .user import utcnow
 
 
 class Song(db.Model):
     __tablename__ = "songs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(DbId, primary_key=True)
     # The identity imports upsert by: "track:<source id>" or "song:<digest of artist+title+album>".
     natural_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     row_hash: Mapped[str] = mapped_column(sa.String(40))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .types import DbId
 from .user import utcnow
 
 
@@ -14,8 +15,8 @@ class ApiToken(db.Model):
 
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(DbId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(DbId, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     # sha256 hex of the token: tokens are random enough that a salt or a slow hash adds nothing.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

