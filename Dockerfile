@@ -10,5 +10,7 @@ RUN useradd --create-home songbird && mkdir -p instance && chown -R songbird ins
 USER songbird
 EXPOSE 8000
 # gunicorn.conf.py sets workers (one per core, at most 8, when QDRANT_URL is set; WORKERS or
-# GUNICORN_WORKERS override it), threads, timeouts and the access log on stdout.
+# GUNICORN_WORKERS override it), threads, timeouts and the access log on stdout. This CMD prepares
+# and serves in one container; docker-compose.yml runs the preparing commands once, in its `migrate`
+# service, and starts the workers only after it (its `app` service runs gunicorn alone).
 CMD ["sh", "-c", "flask db upgrade && flask seed all --if-empty && flask vectors sync && flask seed item-model && exec gunicorn -c gunicorn.conf.py --bind 0.0.0.0:8000 wsgi:app"]

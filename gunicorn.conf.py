@@ -6,7 +6,7 @@ Every setting below can be overridden without editing this file, in this order o
 (gunicorn's own): command-line flags, then GUNICORN_CMD_ARGS (e.g. "--threads 4 --timeout 60"),
 then the environment variables read here:
 
-    GUNICORN_WORKERS    worker processes (default: 1 in embedded mode; see `workers`)
+    GUNICORN_WORKERS    worker processes (default: 1 with an embedded store; see `workers`)
     GUNICORN_THREADS    threads per worker (default: 2; see `threads`)
     GUNICORN_BIND       address to listen on (default 127.0.0.1:8000; `make run` passes HOST:PORT)
     GUNICORN_TIMEOUT    seconds before a silent worker is killed and replaced (default 60)
@@ -35,17 +35,22 @@ def _cores():
 
 
 # Server mode (QDRANT_URL) keeps the vectors in a Qdrant server that any number of processes share.
-# Otherwise the vectors live in this process: Qdrant Edge shards (VECTORS_PATH) or qdrant-client's
-# local mode (QDRANT_LOCATION), and neither can be opened by a second process.
+# Otherwise the vectors live in this process: Qdrant Edge shards (VECTORS_PATH) or a qdrant-client
+# local-mode folder (QDRANT_LOCATION), and neither can be opened by a second process. The exception
+# is QDRANT_LOCATION=":memory:": each worker then holds its own store in memory, filled from SQL
+# (tests/two_workers_app.py does it), which several workers can do side by side; the tests use it
+# to run several workers where no Qdrant server can run (README, "Several workers").
 _SERVER_MODE = bool(os.environ.get("QDRANT_URL", "").strip())
+_IN_MEMORY = not _SERVER_MODE and os.environ.get("QDRANT_LOCATION", "").strip() == ":memory:"
 
 # Workers. Embedded mode: exactly 1. A Qdrant Edge shard allows one process per shard folder (a
 # second worker fails to open its WAL, "WouldBlock", and the master exits), and a local-mode folder
 # refuses a second client the same way; `on_starting` below refuses more than one, however it was
-# asked for. Server mode: one worker per core, at most 8. Each worker is one Python interpreter (the
-# GIL caps it near one core) that loads its own copy of the sentence-transformers model and keeps
-# its own recommendation cache, about 0.5 GB each, so more processes than cores buy memory use and
-# colder caches rather than throughput. WORKERS is still read because docker-compose.yml sets it.
+# asked for. In memory (":memory:"): 1 unless asked for more, which is allowed. Server mode: one
+# worker per core, at most 8. Each worker is one Python interpreter (the GIL caps it near one core)
+# that loads its own copy of the sentence-transformers model, about 0.5 GB each, so more processes
+# than cores buy memory use rather than throughput (the recommendation cache is shared through
+# Redis when REDIS_URL is set, else each keeps its own). WORKERS is still read: docker-compose.yml sets it.
 if _SERVER_MODE:
     workers = _int("GUNICORN_WORKERS", _int("WORKERS", min(_cores(), 8)))
 else:
@@ -131,9 +136,9 @@ def on_starting(server):
             "preload_app must stay off: the app opens the vector store and starts threads when it is "
             "imported, which must happen in each worker (see gunicorn.conf.py)."
         )
-    if server.cfg.workers > 1 and not _SERVER_MODE:
+    if server.cfg.workers > 1 and not (_SERVER_MODE or _IN_MEMORY):
         raise RuntimeError(
             f"{server.cfg.workers} workers need QDRANT_URL: the embedded vector store (Qdrant Edge, or "
-            "QDRANT_LOCATION) can be opened by one process only. Serve 1 worker (GUNICORN_WORKERS=1), "
-            "or set QDRANT_URL to a Qdrant server (docker compose up)."
+            "a QDRANT_LOCATION folder) can be opened by one process only. Serve 1 worker "
+            "(GUNICORN_WORKERS=1), or set QDRANT_URL to a Qdrant server (docker compose up)."
         )

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import ClassVar
 
 
 def _env(name, default=None):
@@ -15,8 +16,11 @@ def database_url(instance_path):
     url = _env("DATABASE_URL")
     if url is None:
         return "sqlite:///" + str(Path(instance_path) / "music.db")
-    if url.startswith("postgres://"):  # Heroku-style URLs predate SQLAlchemy's dialect name
-        url = "postgresql://" + url[len("postgres://"):]
+    # psycopg 3 is the driver installed; SQLAlchemy's plain "postgresql://" means psycopg2, which is
+    # not, and Heroku-style "postgres://" predates the dialect's name: both get the installed driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -51,7 +55,7 @@ class Config:
     """Production defaults; values that depend on the environment are filled by from_env."""
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 15000
     SONGS_PER_PAGE = 24
     SESSION_COOKIE_HTTPONLY = True
@@ -60,7 +64,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # REMEMBER_COOKIE_SECURE follows SESSION_COOKIE_SECURE unless set itself (load_config).
     # Throttling (app/throttle.py), in the limits' syntax ("10 per 15 minutes", ";" between several).
-    # Only failed logins count. memory:// counts in each process; redis://... shares the counts.
+    # Only failed logins count. memory:// counts in each process; redis://... shares the counts
+    # (REDIS_URL alone picks it).
     RATELIMIT_STORAGE_URI = "memory://"
     # When a shared storage (redis://...) is down, count in memory with the same limits rather than
     # answering 500 to every login: throttling per process beats none and beats no logins.
@@ -99,9 +104,9 @@ class Config:
     # when the catalog's vectors change; a request never waits for it. Tests fit it "inline".
     TASTE_MAP_FIT = "background"
     # Finished recommendation lists (app/services/recommendation_cache.py). SimpleCache lives in
-    # each process, which is enough: the version in every key is read from the database, so an
-    # invalidation reaches every worker. CACHE_TYPE picks another Flask-Caching backend
-    # (REDIS_URL alone picks RedisCache, which needs the redis package installed).
+    # each process, which is enough for correctness: the version in every key is read from the
+    # database, so an invalidation reaches every worker. RedisCache (REDIS_URL alone picks it) shares
+    # the lists, so a list computed by one worker is a hit on the others. CACHE_TYPE picks another.
     CACHE_TYPE = "SimpleCache"
     CACHE_THRESHOLD = 2000  # lists kept per process; a k=10 list pickles to about 6 KB: ~12 MB
     RECOMMENDATION_CACHE_TTL = 300  # seconds; the reason is beside DEFAULT_TTL in that module
@@ -110,6 +115,17 @@ class Config:
     # positive songs are kept for neighbour look-ups (app/services/peer_positives.py).
     POPULAR_REFRESH_SECONDS = 60
     PEER_POSITIVES_MAX_USERS = 20_000
+    # State shared between workers (README, "Several workers"): REDIS_URL puts the recommendation
+    # cache, the throttling counters and the item model's refit lock in one Redis. Unset, each stays
+    # in its process. A down Redis must cost a request little: connecting to a closed port fails at
+    # once, but a host that drops packets would hold every request for the OS's connect timeout
+    # (over 2 minutes on Linux), so connects and reads give up after half a second and a second.
+    REDIS_URL = None
+    REDIS_SOCKET_OPTIONS: ClassVar[dict[str, float]] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+    # The item model's refit lock (app/services/background.JobLock) expires after this long, so a
+    # worker killed mid-fit blocks the others' refits no longer. A fit takes 3.8 s at 100,000 songs
+    # and 10,000 users (bench/item_model.py): 120 s is 30 times that, for a busy machine.
+    ITEM_MODEL_LOCK_SECONDS = 120
 
     @classmethod
     def from_env(cls, instance_path):
@@ -128,22 +144,62 @@ class Config:
             SESSION_COOKIE_SECURE=_env("SESSION_COOKIE_SECURE", "0") == "1",
             FUSION_WEIGHTS=_env("FUSION_WEIGHTS", cls.FUSION_WEIGHTS),
             ITEM_MODEL_PATH=_env("ITEM_MODEL_PATH", str(Path(instance_path) / "item_model.npz")),
-            ITEM_MODEL_REFRESH_SECONDS=float(_env("ITEM_MODEL_REFRESH_SECONDS", cls.ITEM_MODEL_REFRESH_SECONDS)),
+            ITEM_MODEL_REFRESH_SECONDS=float(
+                _env("ITEM_MODEL_REFRESH_SECONDS", cls.ITEM_MODEL_REFRESH_SECONDS)
+            ),
             ITEM_MODEL_MAX_ITEMS=int(_env("ITEM_MODEL_MAX_ITEMS", cls.ITEM_MODEL_MAX_ITEMS)),
+            ITEM_MODEL_LOCK_SECONDS=float(_env("ITEM_MODEL_LOCK_SECONDS", cls.ITEM_MODEL_LOCK_SECONDS)),
         )
-        settings.update({name: _env(name, settings[name]) for name in (
-            "RATELIMIT_STORAGE_URI", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
-            "API_WRITE_LIMIT_PER_ACCOUNT", "API_WRITE_LIMIT_PER_ADDRESS",
-        )})
-        redis_url = _env("CACHE_REDIS_URL", _env("REDIS_URL"))
         settings.update(
-            CACHE_TYPE=_env("CACHE_TYPE", "RedisCache" if redis_url else cls.CACHE_TYPE),
-            CACHE_REDIS_URL=redis_url,
+            {
+                name: _env(name, settings[name])
+                for name in (
+                    "LOGIN_LIMIT_PER_ACCOUNT",
+                    "LOGIN_LIMIT_PER_ADDRESS",
+                    "API_WRITE_LIMIT_PER_ACCOUNT",
+                    "API_WRITE_LIMIT_PER_ADDRESS",
+                )
+            }
+        )
+        settings.update(
+            redis_settings(
+                _env("REDIS_URL"), _env("CACHE_REDIS_URL"), _env("CACHE_TYPE"), _env("RATELIMIT_STORAGE_URI")
+            )
+        )
+        settings.update(
             RECOMMENDATION_CACHE_TTL=int(_env("RECOMMENDATION_CACHE_TTL", cls.RECOMMENDATION_CACHE_TTL)),
             POPULAR_REFRESH_SECONDS=float(_env("POPULAR_REFRESH_SECONDS", cls.POPULAR_REFRESH_SECONDS)),
             PEER_POSITIVES_MAX_USERS=int(_env("PEER_POSITIVES_MAX_USERS", cls.PEER_POSITIVES_MAX_USERS)),
         )
         return settings
+
+
+def redis_settings(
+    redis_url: str | None,
+    cache_url: str | None = None,
+    cache_type: str | None = None,
+    ratelimit_uri: str | None = None,
+) -> dict:
+    """The settings that put shared state in Redis: REDIS_URL alone picks all three users of it.
+
+    CACHE_REDIS_URL, CACHE_TYPE and RATELIMIT_STORAGE_URI, when given, win over REDIS_URL for their
+    part. The socket timeouts go to whichever part talks to Redis (a redis:// URI; RedisCache).
+    """
+    cache_url = cache_url or redis_url
+    cache_type = cache_type or ("RedisCache" if cache_url else Config.CACHE_TYPE)
+    ratelimit_uri = ratelimit_uri or redis_url or Config.RATELIMIT_STORAGE_URI
+    timeouts = dict(Config.REDIS_SOCKET_OPTIONS)
+    settings = {
+        "REDIS_URL": redis_url,
+        "CACHE_TYPE": cache_type,
+        "CACHE_REDIS_URL": cache_url,
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,
+    }
+    if cache_type == "RedisCache":  # other backends take no socket options (SimpleCache refuses them)
+        settings["CACHE_OPTIONS"] = timeouts
+    if ratelimit_uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        settings["RATELIMIT_STORAGE_OPTIONS"] = timeouts
+    return settings
 
 
 class TestConfig(Config):

@@ -32,9 +32,25 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter's Limiter, with a storage outage forgotten when it is bound to a new app.
+
+    One limiter serves the process (app/throttle.py declares its limits on it), and each create_app
+    binds it to a new storage. Flask-Limiter remembers that a storage failed (its counts then go to
+    its in-memory fallback until a check, up to 32 s later, finds the storage back): a Redis that was
+    down for an earlier app must not send a new app's counts, on another storage, to memory.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        self._storage_dead = False
+
+
 # No limit applies by default: app/throttle.py declares each one where it applies; the counters'
-# storage comes from RATELIMIT_STORAGE_URI (app/config.py).
-limiter = Limiter(key_func=get_remote_address)
+# storage comes from RATELIMIT_STORAGE_URI (app/config.py; REDIS_URL shares them between workers).
+limiter = AppLimiter(key_func=get_remote_address)
 # Finished recommendation lists (app/services/recommendation_cache.py); the backend is CACHE_TYPE.
 cache = Cache()
 

@@ -11,8 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "gunicorn.conf.py"
-ENV_NAMES = ("QDRANT_URL", "QDRANT_LOCATION", "GUNICORN_WORKERS", "GUNICORN_THREADS", "WORKERS", "GUNICORN_BIND",
-             "GUNICORN_ACCESSLOG", "GUNICORN_TIMEOUT", "GUNICORN_CONTROL_SOCKET", "GUNICORN_CMD_ARGS")
+ENV_NAMES = ("QDRANT_URL", "QDRANT_LOCATION", "GUNICORN_WORKERS", "GUNICORN_THREADS", "WORKERS",
+             "GUNICORN_BIND", "GUNICORN_ACCESSLOG", "GUNICORN_TIMEOUT", "GUNICORN_CONTROL_SOCKET",
+             "GUNICORN_CMD_ARGS")
 
 
 def load(monkeypatch, **env):
@@ -52,6 +53,11 @@ def test_server_mode_serves_several_workers(monkeypatch):
     assert load(monkeypatch, QDRANT_URL="http://qdrant:6333", GUNICORN_WORKERS="5").workers == 5
 
 
+def test_in_memory_vectors_serve_one_worker_unless_asked_for_more(monkeypatch):
+    assert load(monkeypatch, **IN_MEMORY).workers == 1
+    assert load(monkeypatch, **IN_MEMORY, GUNICORN_WORKERS="2").workers == 2
+
+
 def test_environment_overrides(monkeypatch):
     cfg = load(monkeypatch, GUNICORN_THREADS="4", GUNICORN_BIND="0.0.0.0:9000", GUNICORN_ACCESSLOG="",
                GUNICORN_TIMEOUT="90", GUNICORN_CONTROL_SOCKET="/tmp/songbird.ctl")
@@ -59,15 +65,23 @@ def test_environment_overrides(monkeypatch):
     assert cfg.control_socket_disable is False and cfg.control_socket == "/tmp/songbird.ctl"
 
 
-@pytest.mark.parametrize("workers, preload, server_mode, refused", [
-    (1, False, False, None),
-    (2, False, False, "QDRANT_URL"),
-    (1, True, False, "preload_app"),
-    (3, False, True, None),
-    (3, True, True, "preload_app"),
+SERVER = {"QDRANT_URL": "http://qdrant:6333"}
+IN_MEMORY = {"QDRANT_LOCATION": ":memory:"}
+LOCAL_FOLDER = {"QDRANT_LOCATION": "/srv/vectors"}
+
+
+@pytest.mark.parametrize("workers, preload, env, refused", [
+    (1, False, {}, None),
+    (2, False, {}, "QDRANT_URL"),  # Edge: one process per shard
+    (2, False, LOCAL_FOLDER, "QDRANT_URL"),  # a local-mode folder: one client
+    (1, True, {}, "preload_app"),
+    (3, False, SERVER, None),
+    (3, True, SERVER, "preload_app"),
+    (2, False, IN_MEMORY, None),  # each worker its own store in memory (tests/test_two_workers.py)
+    (2, True, IN_MEMORY, "preload_app"),
 ])
-def test_on_starting_refuses_what_breaks_the_vector_store(monkeypatch, workers, preload, server_mode, refused):
-    cfg = load(monkeypatch, **({"QDRANT_URL": "http://qdrant:6333"} if server_mode else {}))
+def test_on_starting_refuses_what_breaks_the_vector_store(monkeypatch, workers, preload, env, refused):
+    cfg = load(monkeypatch, **env)
     server = SimpleNamespace(cfg=SimpleNamespace(workers=workers, preload_app=preload))
     if refused is None:
         cfg.on_starting(server)
@@ -77,8 +91,8 @@ def test_on_starting_refuses_what_breaks_the_vector_store(monkeypatch, workers, 
 
 
 def test_gunicorn_accepts_the_file():
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "-c", str(CONF), "bench.bare_app:app"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    command = [sys.executable, "-m", "gunicorn", "--check-config", "-c", str(CONF), "bench.bare_app:app"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

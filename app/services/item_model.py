@@ -5,6 +5,10 @@ item-based list is then empty and For you fuses the others). Fitting happens in 
 at process start (wsgi.py), after activity (at most once per ITEM_MODEL_REFRESH_SECONDS), and from
 `flask seed item-model`, which also saves it to ITEM_MODEL_PATH so a starting server loads it in a
 fraction of a second instead of fitting. Each worker holds its own copy; all fit the same SQL.
+
+With several workers only one fits at a time (background.JobLock, in Redis when REDIS_URL is set):
+the others wait, then find the model it saved to ITEM_MODEL_PATH (a file they share on one machine)
+and load it instead of fitting the same data again.
 """
 
 import hashlib
@@ -14,21 +18,27 @@ import tempfile
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
+from numpy.typing import NDArray
 
 from ..extensions import db, per_app
 from ..models import ActivityEvent
 from ..recommend.item_model import MAX_ITEMS, ItemModel, fit_item_model_from_pairs
-from .background import OneThread
+from .background import JobLock, OneThread
 from .sql_catalog import positive_states
 
 log = logging.getLogger(__name__)
 
+PathArg = str | os.PathLike[str]
+
 EXTENSION = "item_model"
+LOCK_NAME = "item-model-fit"
 
 
 def data_version() -> str:
@@ -38,8 +48,9 @@ def data_version() -> str:
     return hashlib.sha1(f"{url}|{count}|{head}".encode()).hexdigest()[:12]
 
 
-def positive_pairs() -> tuple[np.ndarray, np.ndarray]:
-    """(user ids, song ids) of every positive user-song state, as arrays (no dict per user: 1M rows fit in 8 MB)."""
+def positive_pairs() -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(user ids, song ids) of every positive user-song state, as arrays (no dict per user: 1M rows
+    fit in 8 MB)."""
     users, songs = array("q"), array("q")
     for user_id, song_id, _ in positive_states():
         users.append(user_id)
@@ -54,7 +65,7 @@ def fit_from_database(max_items: int = MAX_ITEMS) -> ItemModel | None:
     return fit_item_model_from_pairs(users, songs, max_items=max_items, version=version)
 
 
-def save_model(model: ItemModel, path) -> None:
+def save_model(model: ItemModel, path: PathArg) -> None:
     """Write the model atomically (a reader never sees half a file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,12 +79,13 @@ def save_model(model: ItemModel, path) -> None:
         raise
 
 
-def load_model(path) -> ItemModel | None:
+def load_model(path: PathArg) -> ItemModel | None:
     """The saved model, or None when there is none or it cannot be read."""
     try:
         with np.load(path, allow_pickle=False) as data:
             ids = data["item_ids"]
-            return ItemModel(ids, data["weights"], str(data["version"]), {int(i): r for r, i in enumerate(ids)})
+            index = {int(i): r for r, i in enumerate(ids)}
+            return ItemModel(ids, data["weights"], str(data["version"]), index)
     except (OSError, KeyError, ValueError) as exc:
         if Path(path).exists():
             log.warning("item model at %s unreadable, refitting: %s", path, exc)
@@ -83,14 +95,20 @@ def load_model(path) -> ItemModel | None:
 class ItemModelHolder:
     """The current model of one process and the thread that replaces it."""
 
-    def __init__(self, app, clock=time.monotonic):
+    def __init__(self, app: Flask, clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
         self.clock = clock
         self.model: ItemModel | None = None
         self._lock = threading.Lock()  # guards the timer
         self._fit = OneThread(self._run, "item-model-fit")
+        self._job_lock = JobLock(
+            LOCK_NAME,
+            app.config.get("REDIS_URL"),
+            expire_s=float(app.config.get("ITEM_MODEL_LOCK_SECONDS", 120)),
+            socket_options=app.config.get("REDIS_SOCKET_OPTIONS"),
+        )
         self._timer: threading.Timer | None = None
-        self._last_start = None
+        self._last_start: float | None = None
         self._stale = False
 
     @property
@@ -106,7 +124,7 @@ class ItemModelHolder:
         return self.model
 
     @property
-    def _inline(self):
+    def _inline(self) -> bool:
         return self.app.config.get("ITEM_MODEL_REFRESH") == "inline"
 
     def refresh(self, wait: bool = False) -> None:
@@ -121,7 +139,8 @@ class ItemModelHolder:
         self._last_start, self._stale = self.clock(), False
 
     def note_activity(self) -> None:
-        """Activity changed the data: refit now, or once the minimum interval since the last fit has passed."""
+        """Activity changed the data: refit now, or once the minimum interval since the last fit has
+        passed."""
         self._stale = True
         if self._inline:
             return  # refitted by the next current()
@@ -145,31 +164,46 @@ class ItemModelHolder:
         if self._timer is not None:
             self._timer.cancel()
 
+    def _up_to_date(self, path: PathArg | None) -> bool:
+        """True when the model held, or the one saved at `path` (then loaded), is of today's data."""
+        wanted = data_version()
+        if self.model is not None and self.model.version == wanted:
+            return True
+        saved = load_model(path) if path else None
+        if saved is not None and saved.version == wanted:
+            self.model = saved
+            log.info("item model loaded from %s (%d items)", path, len(saved.item_ids))
+            return True
+        return False
+
     def _run(self) -> None:
         try:
             with self.app.app_context():
                 path = self.app.config.get("ITEM_MODEL_PATH")
-                wanted = data_version()
-                if self.model is not None and self.model.version == wanted:
+                if self._up_to_date(path):
                     return
-                saved = load_model(path) if path else None
-                if saved is not None and saved.version == wanted:
-                    self.model = saved
-                    return
-                started = time.perf_counter()
-                model = fit_from_database(int(self.app.config.get("ITEM_MODEL_MAX_ITEMS", MAX_ITEMS)))
-                if model is not None and path:
-                    save_model(model, path)
-                self.model = model
-                log.info("item model fitted in %.1f s (%s items)", time.perf_counter() - started,
-                         0 if model is None else len(model.item_ids))
+                db.session.close()  # no connection held, idle in a transaction, while waiting below
+                with self._job_lock.held():
+                    # Another worker may have fitted and saved this data's model while this one waited.
+                    if self._up_to_date(path):
+                        return
+                    started = time.perf_counter()
+                    model = fit_from_database(int(self.app.config.get("ITEM_MODEL_MAX_ITEMS", MAX_ITEMS)))
+                    if model is not None and path:
+                        save_model(model, path)
+                    self.model = model
+                log.info(
+                    "item model fitted in %.1f s (%s items)",
+                    time.perf_counter() - started,
+                    0 if model is None else len(model.item_ids),
+                )
         except Exception:  # a failed fit keeps the previous model; the next activity tries again
             log.exception("item model fit failed")
 
 
-def holder(app=None) -> ItemModelHolder:
+def holder(app: Flask | None = None) -> ItemModelHolder:
     """The app's holder, created on first use."""
-    return per_app(EXTENSION, ItemModelHolder, app)
+    return cast(ItemModelHolder, per_app(EXTENSION, ItemModelHolder, app))
 
 
 def current_model() -> ItemModel | None:

@@ -11,18 +11,25 @@ within the TTL.
 Entries are stored as (computed_at, result) and their age is judged against an injectable clock
 (`app.extensions["recommendation_cache_clock"]`, time.time by default), so tests move time forward
 instead of sleeping. The backend's own timeout is the TTL too, so entries are also evicted.
+
+With RedisCache (REDIS_URL) every worker reads and writes the same lists. The cache is only an
+optimisation: when its server is down a request computes its list and is served all the same, and
+the cache is then left alone for RETRY_SECONDS at a time (one warning per outage), so requests do
+not each pay a failed connection twice.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from hashlib import blake2b
+from typing import Any, cast
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
-from ..extensions import cache, db
+from ..extensions import cache, db, per_app
 from ..models import User
 from ..recommend.items import Filters
 from ..recommend.registry import USES_ITEM_MODEL
@@ -36,6 +43,53 @@ log = logging.getLogger(__name__)
 DEFAULT_TTL = 300
 CLOCK = "recommendation_cache_clock"  # key in app.extensions; tests put a fake clock there
 MAX_KEY = 200  # memcached refuses keys over 250 bytes; longer keys are hashed
+# After a failed get or set, the backend is left alone this long. Each try against a down Redis costs
+# a request a refused connection (under 1 ms here) or, where packets are dropped, the connect timeout
+# (0.5 s, app/config.py); 10 s keeps that to one request in ten seconds per worker, and a Redis that
+# is back is used again within 10 s.
+RETRY_SECONDS = 10.0
+OUTAGE = "recommendation_cache_outage"  # key in app.extensions
+
+
+class Outage:
+    """Whether the cache backend failed lately, and until when it is skipped (one per app)."""
+
+    def __init__(self, _app: Flask | None = None) -> None:
+        self.down_since: float | None = None
+        self.retry_at = 0.0
+        self._lock = threading.Lock()
+
+    def skip(self, now: float) -> bool:
+        """True while the backend is left alone after a failure."""
+        return self.down_since is not None and now < self.retry_at
+
+    def failed(self, now: float, exc: Exception) -> None:
+        with self._lock:
+            first = self.down_since is None
+            if first:
+                self.down_since = now
+            self.retry_at = now + RETRY_SECONDS
+        if first:
+            log.warning(
+                "recommendation cache unavailable (%s): lists are computed and not cached; "
+                "trying it again every %.0f s",
+                exc,
+                RETRY_SECONDS,
+            )
+
+    def answered(self, now: float) -> None:
+        if self.down_since is None:
+            return
+        with self._lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            log.warning("recommendation cache answers again after %.0f s", now - since)
+
+
+def outage() -> Outage:
+    """This app's record of its cache backend's failures."""
+    return cast(Outage, per_app(OUTAGE, Outage))
+
 
 def _no_model_version() -> str:
     return ""
@@ -67,7 +121,8 @@ def ttl() -> int:
 
 def clock() -> float:
     """Now, in seconds, from the app's clock (a fake one in tests)."""
-    return current_app.extensions.get(CLOCK, time.time)()
+    now: Callable[[], float] = current_app.extensions.get(CLOCK, time.time)
+    return now()
 
 
 def _part(value: str | None) -> str:
@@ -79,14 +134,16 @@ def _part(value: str | None) -> str:
 def cache_key(user_id: int, version: int, approach: str, k: int, filters: Filters) -> str:
     """The key of one list: user, their version, the model version, approach, k and every filter."""
     model = model_version() if approach in USES_ITEM_MODEL else ""
-    key = (f"rec:{user_id}:{version}:{_part(model)}:{approach}:{k}:"
-           f"{int(bool(filters.no_explicit))}:{_part(filters.genre)}:{_part(filters.emotion)}")
+    key = (
+        f"rec:{user_id}:{version}:{_part(model)}:{approach}:{k}:"
+        f"{int(bool(filters.no_explicit))}:{_part(filters.genre)}:{_part(filters.emotion)}"
+    )
     if len(key) > MAX_KEY:
         key = f"rec:{user_id}:{version}:h:" + blake2b(key.encode(), digest_size=16).hexdigest()
     return key
 
 
-def get(key: str) -> dict | None:
+def get(key: str) -> dict[str, Any] | None:
     """The cached result under key when it is younger than the TTL, else None.
 
     Every backend (SimpleCache included) stores a pickled copy, so what comes back is the caller's
@@ -95,30 +152,37 @@ def get(key: str) -> dict | None:
     limit = ttl()
     if limit <= 0:
         return None
+    now, state = clock(), outage()
+    if state.skip(now):
+        return None
     try:
         entry = cache.get(key)
     except Exception as exc:  # a cache server that is down must cost a recomputation, not an error
-        log.warning("recommendation cache unavailable, computing: %s", exc)
+        state.failed(now, exc)
         return None
+    state.answered(now)
     if entry is None:
         return None
     computed_at, result = entry
-    if clock() - computed_at >= limit:
+    if now - computed_at >= limit:
         return None
-    return result
+    return cast(dict[str, Any], result)
 
 
-def put(key: str, result: dict) -> None:
+def put(key: str, result: dict[str, Any]) -> None:
     """Keep a finished result under key, stamped with the clock's now. Degraded results are refused."""
     limit = ttl()
     if limit <= 0 or result.get("degraded"):
         # A degraded list is popular songs standing in while the vector store is down: caching it
         # would keep serving it for the TTL after the store is back.
         return
+    now, state = clock(), outage()
+    if state.skip(now):
+        return
     try:
-        cache.set(key, (clock(), result), timeout=limit)
+        cache.set(key, (now, result), timeout=limit)
     except Exception as exc:
-        log.warning("recommendation cache unavailable, result not kept: %s", exc)
+        state.failed(now, exc)
 
 
 def bump_versions(user_ids: Iterable[int] | None = None) -> None:
