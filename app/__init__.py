@@ -50,7 +50,7 @@ def load_config(app, config):
 
 def register_extensions(app):
     """Bind the database, migrations, login, CSRF protection and the cache to the app."""
-    from . import models  # noqa: F401  (models must be imported for migrations to see them)
+    from . import models
     from .database import configure_sqlite
     from .extensions import cache, csrf, db, login_manager, migrate
 
@@ -160,7 +160,9 @@ def start_warm_up(app):
         return
     model = app.extensions.get("embedder")
     if model is None:  # the one requests use (vector_index.embedder), so they wait for this load
-        model = app.extensions["embedder"] = embeddings.shared_embedder(app.config.get("EMBEDDING_DEVICE", "cpu"))
+        model = app.extensions["embedder"] = embeddings.shared_embedder(
+            app.config.get("EMBEDDING_DEVICE", "cpu")
+        )
     if hasattr(model, "warm_up"):
         model.warm_up()
 

@@ -43,8 +43,14 @@ class DbIdConverter(IntegerConverter):
 
     regex = decimal_at_most(DB_INT_MAX)
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = DB_INT_MAX,
-                 signed: bool = False) -> None:
+    def __init__(
+        self,
+        map,
+        fixed_digits: int = 0,
+        min: int | None = 1,
+        max: int | None = DB_INT_MAX,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -14,6 +14,11 @@ The Content-Security-Policy allows exactly what the pages use:
 - frames: Spotify's embedded player only (SPOTIFY_FRAMES; a song page's player, app/songs/listening.py).
   The frame is Spotify's own origin, so this page's policy doesn't reach inside it.
 - frame-ancestors 'none' (and X-Frame-Options for older browsers): no page can be framed.
+
+The API's documentation page (/api/v1/docs, app/api/docs.py) sets its own policy, api_docs_policy:
+Swagger UI from /static/vendor/swagger-ui/ and its starter static/js/api-docs.js ('self' only, no
+htmx), and data: images, which Swagger UI's stylesheet draws its icons with. "Try it out" calls
+this site ('self').
 """
 
 from functools import lru_cache
@@ -37,6 +42,21 @@ def content_security_policy(htmx_src: str) -> str:
         "img-src": "'self'",
         "connect-src": "'self'",
         "frame-src": SPOTIFY_FRAMES,
+        "form-action": "'self'",
+        "base-uri": "'none'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def api_docs_policy() -> str:
+    """The CSP of the API's documentation page (Swagger UI, served from this site)."""
+    directives = {
+        "default-src": "'none'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "connect-src": "'self'",
         "form-action": "'self'",
         "base-uri": "'none'",
         "frame-ancestors": "'none'",

@@ -72,8 +72,9 @@ def project(projection: Projection, vectors: np.ndarray) -> np.ndarray:
     return (v - projection.mean) @ projection.axes.T
 
 
-def to_canvas(projection: Projection, coords: np.ndarray, width: int = WIDTH, height: int = HEIGHT,
-              pad: int = PAD) -> np.ndarray:
+def to_canvas(
+    projection: Projection, coords: np.ndarray, width: int = WIDTH, height: int = HEIGHT, pad: int = PAD
+) -> np.ndarray:
     """Projected points as SVG coordinates in the box (y grows downwards); points outside are clipped
     to its edge, so a song never disappears off the map."""
     coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
@@ -131,8 +132,15 @@ def month_label(month: str, with_year: bool) -> str:
     return f"{name} {year}" if with_year else name
 
 
-def stacked_bars(counts: dict[str, dict[str, int]], order: list[str], height: float = 150,
-                 bar_width: float = 40, gap: float = 12, left: float = 24, max_bars: int = 12) -> list[Bar]:
+def stacked_bars(
+    counts: dict[str, dict[str, int]],
+    order: list[str],
+    height: float = 150,
+    bar_width: float = 40,
+    gap: float = 12,
+    left: float = 24,
+    max_bars: int = 12,
+) -> list[Bar]:
     """100%-stacked bars, one per month (the last `max_bars` months with activity), segments in `order`.
 
     `counts` maps "YYYY-MM" to {category: count}; categories not in `order` are left out. Each bar
@@ -152,7 +160,9 @@ def stacked_bars(counts: dict[str, dict[str, int]], order: list[str], height: fl
                 segments.append(Segment(key, count, round(y, 2), round(h, 2)))
                 y += h
         label = month_label(month, with_year=i == 0 or month.endswith("-01"))
-        bars.append(Bar(month, label, total, round(left + i * (bar_width + gap), 2), bar_width, tuple(segments)))
+        bars.append(
+            Bar(month, label, total, round(left + i * (bar_width + gap), 2), bar_width, tuple(segments))
+        )
     return bars
 
 
@@ -170,7 +180,9 @@ def top_keys(counts: dict[str, dict[str, int]], n: int) -> list[str]:
     return [key for key, _ in sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:n]]
 
 
-def fold_others(counts: dict[str, dict[str, int]], keep: list[str], other: str = "other") -> dict[str, dict[str, int]]:
+def fold_others(
+    counts: dict[str, dict[str, int]], keep: list[str], other: str = "other"
+) -> dict[str, dict[str, int]]:
     """The same counts with every category outside `keep` added up under `other`."""
     folded = {}
     for month, row in counts.items():

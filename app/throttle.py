@@ -17,21 +17,23 @@ import math
 import time
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from limits import parse_many
 
 from .errors import error_response
-from .extensions import db, limiter
-from .models import ApiToken
+from .extensions import limiter
 from .services.accounts import normalise_username
-from .services.tokens import hash_token
+from .services.tokens import token_owner_id
 
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
-LIMIT_SETTINGS = ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
-                  "API_WRITE_LIMIT_PER_ACCOUNT", "API_WRITE_LIMIT_PER_ADDRESS")
+LIMIT_SETTINGS = (
+    "LOGIN_LIMIT_PER_ACCOUNT",
+    "LOGIN_LIMIT_PER_ADDRESS",
+    "API_WRITE_LIMIT_PER_ACCOUNT",
+    "API_WRITE_LIMIT_PER_ADDRESS",
+)
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -59,10 +61,7 @@ def api_account() -> str:
         # Limits are checked before the API authenticates the request (an app-wide before_request),
         # so the token's owner is looked up here: one indexed query, and all of a user's tokens
         # share one count. An unknown token is counted against the address alone.
-        user_id = db.session.scalar(
-            sa.select(ApiToken.user_id)
-            .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
-        )
+        user_id = token_owner_id(token.strip())
     elif current_user.is_authenticated:
         user_id = current_user.id
     else:
@@ -89,11 +88,15 @@ login_per_address = limiter.limit(
 def limit_api_writes(blueprint: Blueprint) -> None:
     """Limit the blueprint's writes (POST, PUT, PATCH, DELETE), all routes sharing one count."""
     limiter.shared_limit(
-        _setting("API_WRITE_LIMIT_PER_ACCOUNT"), scope="api-writes-account", key_func=api_account,
+        _setting("API_WRITE_LIMIT_PER_ACCOUNT"),
+        scope="api-writes-account",
+        key_func=api_account,
         methods=WRITE_METHODS,
     )(blueprint)
     limiter.shared_limit(
-        _setting("API_WRITE_LIMIT_PER_ADDRESS"), scope="api-writes-address", key_func=client_address,
+        _setting("API_WRITE_LIMIT_PER_ADDRESS"),
+        scope="api-writes-address",
+        key_func=client_address,
         methods=WRITE_METHODS,
     )(blueprint)
 
@@ -120,7 +123,9 @@ def too_many_requests(error: Exception) -> ResponseReturnValue:
         from .auth.forms import LoginForm
 
         # Said for unknown usernames too, so the message reveals nothing about which accounts exist.
-        message = f"Too many failed login attempts. Logging in is paused: try again in {_wait_in_words(seconds)}."
+        message = (
+            f"Too many failed login attempts. Logging in is paused: try again in {_wait_in_words(seconds)}."
+        )
         return render_template("auth/login.html", form=LoginForm(), throttled=message), 429, headers
     return error_response(429, f"Too many requests. Try again in {_wait_in_words(seconds)}.", headers)
 
@@ -133,6 +138,8 @@ def init_app(app: Flask) -> None:
         try:
             parse_many(app.config[name])
         except ValueError as exc:
-            raise ValueError(f"{name}={app.config[name]!r} is not a rate limit like '10 per 15 minutes'") from exc
+            raise ValueError(
+                f"{name}={app.config[name]!r} is not a rate limit like '10 per 15 minutes'"
+            ) from exc
     limiter.init_app(app)
     app.register_error_handler(429, too_many_requests)

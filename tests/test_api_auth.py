@@ -166,3 +166,28 @@ def test_site_pages_keep_their_html_errors(client, auth):
     auth.login()
     response = client.get("/songs/999999")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_every_api_route_is_where_tokens_are_accepted(app):
+    from app.api.auth import TOKEN_PATHS
+
+    rules = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")]
+    assert len(rules) >= 14
+    assert [rule for rule in rules if not rule.startswith(TOKEN_PATHS)] == []
+
+
+def test_a_token_logs_nobody_in_on_the_sites_pages(client, app, user):
+    token = new_token(app, user)
+    response = client.get("/profile/", headers=bearer(token))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+
+
+def test_a_token_request_neither_reads_nor_writes_the_session(client, app, auth):
+    auth.login()
+    bob = make_user(app, "bob")
+    response = client.post("/api/v1/me/activities", json={"song_id": 1, "action": "like"},
+                           headers=bearer(new_token(app, bob)))
+    assert_json_error(response, 404)  # bob's request got past CSRF (tokens need none) to the song lookup
+    assert "Set-Cookie" not in response.headers
+    assert client.get("/api/v1/me").get_json()["username"] == "alice"  # the browser's session is intact

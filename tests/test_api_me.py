@@ -150,3 +150,11 @@ def test_a_like_removes_the_song_from_the_next_content_recommendations(api, app,
     assert liked.status_code == 201
     after = api.get("/me/recommendations", approach="content", k=10).get_json()
     assert after["items"] and listed[0] not in [item["song"]["id"] for item in after["items"]]
+
+
+def test_an_invalid_body_names_each_bad_field(api, app, user):
+    body = assert_json_error(api.post("/me/activities", json={"song_id": "1", "action": "hug", "extra": 1}), 400)
+    assert set(body["fields"]) == {"song_id", "action", "extra"}
+    assert "unknown activity" in body["fields"]["action"] and "whole number" in body["fields"]["song_id"]
+    with app.app_context():
+        assert event_count(user) == 0

@@ -78,7 +78,8 @@ def test_sorts(api, sort, key, descending):
 @pytest.mark.parametrize("query, word", [
     ({"per_page": 0}, "per_page"), ({"per_page": 101}, "per_page"), ({"page": "abc"}, "page"),
     ({"page": 0}, "page"), ({"sort": "loudest"}, "sort"), ({"explicit": "maybe"}, "explicit"),
-    ({"emotion": "bored"}, "emotion"),
+    ({"emotion": "bored"}, "emotion"), ({"per_page": ["5", "5"]}, "given once"), ({"page": "1_0"}, "page"),
+    ({"page": "\u0667"}, "page"),  # an Arabic-Indic seven: int() would read it
 ])
 def test_bad_parameters_are_400(api, query, word):
     assert_json_error(api("/songs", **query), 400, word)

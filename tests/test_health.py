@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.extensions import db
 from app.models import UserVector
-from app.recommendations.legacy import DEGRADED_HEADER
+from app.api.legacy import DEGRADED_HEADER
 from app.services import accounts
 from app.services.catalog_import import import_spotify_csv
 from app.services.tokens import create_token

@@ -18,4 +18,4 @@ def admins_only():
     return None
 
 
-from . import songs, status, users  # noqa: E402,F401
+from . import songs, status, users  # noqa: F401

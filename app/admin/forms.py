@@ -53,8 +53,15 @@ for _tag, (_column, _header) in ACTIVITY_FLAGS.items():
     setattr(SongForm, _column, SelectField(_header, choices=YES_NO))
 
 TEXT_FIELDS = ("title", "artist", "album", "release_date")
-NUMBER_FIELDS = ("release_year", "duration_s", "popularity", "tempo", "loudness", "time_signature",
-                 *AUDIO_FEATURES)
+NUMBER_FIELDS = (
+    "release_year",
+    "duration_s",
+    "popularity",
+    "tempo",
+    "loudness",
+    "time_signature",
+    *AUDIO_FEATURES,
+)
 CHOICE_INTS = ("key", "mode")
 TRI_STATE = ("explicit", *(column for column, _ in ACTIVITY_FLAGS.values()))
 

@@ -1,26 +1,21 @@
 """Admin pages for songs: search, add, edit and delete, with the index state in each message."""
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..catalog.validation import SongInvalid
-from ..extensions import db
-from ..models import ActivityEvent, Song, UserSong
 from ..services import admin_songs
 from ..services.audit import Actor
 from ..services.catalog import page_of_songs
-from ..web import page_arg as web_page_arg
+from ..services.history import get_song
+from ..web import found, page_arg
 from . import bp
 from .forms import ConfirmForm, SongForm, check_song_form, show_field_errors, song_form_data, song_payload
 
-PENDING_NOTE = (" The vector store did not answer: the song is marked for re-indexing "
-                "(index pending; `flask vectors sync` or its next edit completes it).")
-
-
-def page_arg():
-    """The `page` query argument, 1 to MAX_PAGE (the pages' shared check: never an SQL overflow)."""
-    return web_page_arg()
+PENDING_NOTE = (
+    " The vector store did not answer: the song is marked for re-indexing "
+    "(index pending; `flask vectors sync` or its next edit completes it)."
+)
 
 
 def _actor():
@@ -79,7 +74,7 @@ def new_song():
 @bp.route("/songs/<int:song_id>/edit", methods=["GET", "POST"])
 def edit_song(song_id):
     """Edit a song; a change of its text re-embeds it."""
-    song = db.get_or_404(Song, song_id)
+    song = found(get_song(song_id), f"No song with id {song_id}.")
     form = SongForm(data=song_form_data(song))
     if _submitted_and_valid(form, partial=True):
         change = _save(form, song)
@@ -94,15 +89,12 @@ def edit_song(song_id):
 @bp.route("/songs/<int:song_id>/delete", methods=["GET", "POST"])
 def delete_song(song_id):
     """Ask for confirmation, then delete a song with its activity rows and its point."""
-    song = db.get_or_404(Song, song_id)
+    song = found(get_song(song_id), f"No song with id {song_id}.")
     form = ConfirmForm()
     if form.validate_on_submit():
         name = admin_songs.label(song)
         change = admin_songs.delete_song(song, _actor())
         _flash_change(change, f"Deleted “{name}”; {change.users_updated} listeners' taste vectors updated.")
         return redirect(url_for("admin.songs"))
-    events = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ActivityEvent).where(ActivityEvent.song_id == song.id)
-    )
-    users = db.session.scalar(sa.select(sa.func.count()).select_from(UserSong).where(UserSong.song_id == song.id))
+    events, users = admin_songs.activity_counts(song.id)
     return render_template("admin/song_delete.html", song=song, form=form, events=events, users=users)

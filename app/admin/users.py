@@ -3,13 +3,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import User
 from ..services import admin_users
 from ..services.audit import Actor
+from ..services.history import get_user
+from ..web import found, page_arg
 from . import bp
 from .forms import USER_ACTIONS, UserActionForm
-from .songs import page_arg
 
 USERS_PER_PAGE = 30
 DONE = {
@@ -31,7 +30,7 @@ def users():
 @bp.get("/users/<int:user_id>")
 def user(user_id):
     """A user's profile, activity counts and the actions an admin can take."""
-    target = db.get_or_404(User, user_id)
+    target = found(get_user(user_id), f"No user with id {user_id}.")
     return render_template(
         "admin/user.html", user=target, detail=admin_users.user_detail_json(target), form=UserActionForm()
     )
@@ -40,7 +39,7 @@ def user(user_id):
 @bp.post("/users/<int:user_id>")
 def change_user(user_id):
     """Promote, demote, deactivate or reactivate; refuses to remove the last active admin."""
-    target = db.get_or_404(User, user_id)
+    target = found(get_user(user_id), f"No user with id {user_id}.")
     form = UserActionForm()
     if not form.validate_on_submit():
         abort(400, "Unknown action: choose promote, demote, deactivate or reactivate.")

@@ -1,74 +1,74 @@
 """POST/PATCH/DELETE /api/v1/songs: admins add, edit and remove songs; the vector index follows."""
 
-from flask import abort, request
+from typing import Any
+
+from flask import abort
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..catalog.validation import SongInvalid
-from ..services import admin_songs, history
+from ..services import admin_songs
 from ..services.audit import Actor
 from ..services.catalog import song_json
-from . import bp
-from .auth import require_admin
+from . import V1, bp
+from .auth import admin_only
+from .docs import errors
+from .parsing import InvalidRequest
+from .schemas import CsrfHeader
+from .schemas_admin import ADMIN_ONLY, SongCreateSchema, SongDeletedSchema, SongInputSchema, SongWrittenSchema
+from .songs import song_or_404
 
 
-def invalid_fields(fields, message="Some fields are invalid; see fields for each one."):
-    """The 400 answer naming each bad field: {"error", "message", "status", "fields"}."""
-    return {"error": "Bad request", "message": message, "status": 400, "fields": fields}, 400
-
-
-def json_object():
-    """The request's JSON body, which must be an object (400 otherwise)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, "Send a JSON object (Content-Type: application/json).")
-    return body
-
-
-def _actor():
+def _actor() -> Actor:
     return Actor(current_user._get_current_object(), via="api")
 
 
-def _song_or_404(song_id):
-    song = history.get_song(song_id)
-    if song is None:
-        abort(404, f"No song with id {song_id}.")
-    return song
-
-
-def _answer(change, status=200):
+def _answer(change: Any, status: int = 200) -> ResponseReturnValue:
     return {"song": song_json(change.song), "index": change.index, "changed": change.changed}, status
 
 
-@bp.post("/songs")
-def create_song():
-    """Add a song (admins): title and artist required; answers it and whether the index has it."""
-    require_admin()
-    body = json_object()
+@bp.route(f"{V1}/songs", methods=["POST"], tags=["admin"], endpoint="create_song")
+@admin_only
+@bp.arguments(CsrfHeader, location="headers")
+@bp.arguments(SongCreateSchema)
+@bp.alt_response(201, schema=SongWrittenSchema, description="The new song.", success=True)
+@bp.doc(description=ADMIN_ONLY)
+@errors(400, 401, 403, 409, 413)
+def create_song(_headers: dict[str, Any], body: dict[str, Any]) -> ResponseReturnValue:
+    """Add a song: title and artist required; answers it and whether the index has it"""
     try:
         change = admin_songs.create_song(body, _actor())
-    except SongInvalid as exc:
-        return invalid_fields(exc.fields)
+    except SongInvalid as exc:  # what the schema cannot say (app/catalog/validation.py)
+        raise InvalidRequest(exc.fields, "JSON body") from None
     except admin_songs.SongExists as exc:
         abort(409, str(exc))
     return _answer(change, 201)
 
 
-@bp.patch("/songs/<int:song_id>")
-def update_song(song_id):
-    """Change some fields of a song (admins); text changes re-embed it."""
-    require_admin()
-    song = _song_or_404(song_id)
-    body = json_object()
+@bp.route(f"{V1}/songs/<int:song_id>", methods=["PATCH"], tags=["admin"], endpoint="update_song")
+@admin_only
+@bp.arguments(CsrfHeader, location="headers")
+@bp.arguments(SongInputSchema)
+@bp.alt_response(200, schema=SongWrittenSchema, description="The song as saved.", success=True)
+@bp.doc(description=ADMIN_ONLY)
+@errors(400, 401, 403, 404, 413)
+def update_song(_headers: dict[str, Any], body: dict[str, Any], song_id: int) -> ResponseReturnValue:
+    """Change some fields of a song (a text change re-embeds it)"""
+    song = song_or_404(song_id)
     try:
         change = admin_songs.update_song(song, body, _actor())
     except SongInvalid as exc:
-        return invalid_fields(exc.fields)
+        raise InvalidRequest(exc.fields, "JSON body") from None
     return _answer(change)
 
 
-@bp.delete("/songs/<int:song_id>")
-def delete_song(song_id):
-    """Remove a song, its activity rows and its point (admins); affected taste vectors are recomputed."""
-    require_admin()
-    change = admin_songs.delete_song(_song_or_404(song_id), _actor())
+@bp.route(f"{V1}/songs/<int:song_id>", methods=["DELETE"], tags=["admin"], endpoint="delete_song")
+@admin_only
+@bp.arguments(CsrfHeader, location="headers")
+@bp.alt_response(200, schema=SongDeletedSchema, description="What was removed.", success=True)
+@bp.doc(description=ADMIN_ONLY)
+@errors(401, 403, 404)
+def delete_song(_headers: dict[str, Any], song_id: int) -> ResponseReturnValue:
+    """Delete a song, its activity rows and its point; affected taste vectors are recomputed"""
+    change = admin_songs.delete_song(song_or_404(song_id), _actor())
     return {"deleted": change.song_id, "index": change.index, "users_updated": change.users_updated}

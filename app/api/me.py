@@ -1,19 +1,43 @@
 """/api/v1/me: the caller's profile, activity log and recommendations."""
 
-from flask import abort, request
+from typing import Any
+
+from flask import abort
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..limits import db_int
 from ..services import history
 from ..services import recommendations as recs
-from ..services.activity import record_activity, validate_activity
-from . import bp
-from .params import choice_arg, k_arg, page_json, paging, recommendation_filters
+from ..services.activity import record_activity
+from ..services.recommendations import Filters
+from . import V1, bp
+from .docs import errors
+from .schemas import (
+    ACTIVITY_BODY_DOC,
+    ActivityCreatedSchema,
+    ActivityInput,
+    ActivityPageSchema,
+    CsrfHeader,
+    PagingQuery,
+    ProfileSchema,
+    RecommendationQuery,
+    RecommendationsSchema,
+)
+from .songs import page_json, song_or_404
 
 
-@bp.get("/me")
-def profile():
-    """The caller's profile and how much they have done."""
+def filters(query: dict[str, Any]) -> Filters:
+    """Recommendation filters: genre, emotion, and explicit=false to keep clean songs only."""
+    return Filters(
+        no_explicit=query.get("explicit") is False, genre=query.get("genre"), emotion=query.get("emotion")
+    )
+
+
+@bp.route(f"{V1}/me", tags=["me"])
+@bp.alt_response(200, schema=ProfileSchema, description="Your profile.", success=True)
+@errors(401)
+def profile() -> dict[str, Any]:
+    """Your profile and activity counts"""
     user = current_user
     return {
         "id": user.id,
@@ -28,43 +52,47 @@ def profile():
     }
 
 
-@bp.get("/me/recommendations")
-def recommendations():
-    """Ranked, explained recommendations from one approach."""
-    approach = choice_arg("approach", recs.APPROACHES, "for_you")
-    k, filters = k_arg(), recommendation_filters()
+@bp.route(f"{V1}/me/recommendations", tags=["me"])
+@bp.arguments(RecommendationQuery, location="query")
+@bp.alt_response(
+    200, schema=RecommendationsSchema, description="Recommended songs, best first.", success=True
+)
+@errors(400, 401)
+def recommendations(query: dict[str, Any]) -> dict[str, Any]:
+    """Your recommendations from one approach, each explained"""
     try:
-        return recs.recommend_for(current_user._get_current_object(), approach, k, filters)
+        return recs.recommend_for(
+            current_user._get_current_object(), query["approach"], query["k"], filters(query)
+        )
     except ValueError as exc:
         abort(400, str(exc))
 
 
-@bp.get("/me/activities")
-def activities():
-    """The caller's event log, newest first, a page at a time."""
-    page, per_page = paging()
-    events = history.activity_page(current_user.id, page, per_page)
+@bp.route(f"{V1}/me/activities", tags=["me"])
+@bp.arguments(PagingQuery, location="query")
+@bp.alt_response(200, schema=ActivityPageSchema, description="A page of events.", success=True)
+@errors(400, 401)
+def activities(query: dict[str, Any]) -> dict[str, Any]:
+    """Your activity log, newest first"""
+    events = history.activity_page(current_user.id, query["page"], query["per_page"])
     return page_json(events, history.events_json(events.items))
 
 
-@bp.post("/me/activities")
-def add_activity():
-    """Record a play, like, rating, bookmark or dislike; answers the event and the new state."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, 'Send a JSON object such as {"song_id": 3, "action": "like"}.')
-    song_id, action, value = body.get("song_id"), body.get("action"), body.get("value")
-    if song_id is None:
-        abort(400, "song_id is required.")
-    db_int(song_id, "song_id")  # beyond the database's integer range SQL would raise, not answer
-    if action is None:
-        abort(400, "action is required.")
-    try:
-        validate_activity(action, value)
-    except ValueError as exc:
-        abort(400, str(exc))
-    if history.get_song(song_id) is None:
-        abort(404, f"No song with id {song_id}.")
+@bp.route(f"{V1}/me/activities", methods=["POST"], tags=["me"], endpoint="add_activity")
+@bp.arguments(CsrfHeader, location="headers")
+@bp.arguments(ActivityInput)
+@bp.doc(**ACTIVITY_BODY_DOC)
+@bp.alt_response(
+    201, schema=ActivityCreatedSchema, description="The event and your new state for the song.", success=True
+)
+@errors(400, 401, 404, 413)
+def add_activity(_headers: dict[str, Any], body: dict[str, Any]) -> ResponseReturnValue:
+    """Play, like, rate, bookmark or dislike a song (and undo)
+
+    Your recommendations reflect it from the next request on.
+    """
+    song_id, action, value = body["song_id"], body["action"], body.get("value")
+    song_or_404(song_id)
     try:
         state = record_activity(current_user.id, song_id, action, value)
     except ValueError as exc:

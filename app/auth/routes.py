@@ -11,7 +11,7 @@ from . import bp
 from .forms import LoginForm, RegisterForm
 
 
-def safe_next_url(target):
+def safe_next_url(target: str | None) -> str | None:
     """Return target when it is a path on this site, else None (no open redirects)."""
     if not target:
         return None

@@ -7,8 +7,13 @@ from ..services.library import SECTIONS, library_page, section_counts, states_fo
 from ..web import is_htmx, page_arg
 from . import bp
 
-LABELS = {"liked": "Liked", "bookmarked": "Saved", "rated": "Rated", "recent": "Recently played",
-          "disliked": "Disliked"}
+LABELS = {
+    "liked": "Liked",
+    "bookmarked": "Saved",
+    "rated": "Rated",
+    "recent": "Recently played",
+    "disliked": "Disliked",
+}
 
 
 @bp.route("/", defaults={"section": "liked"})

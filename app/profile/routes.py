@@ -36,7 +36,9 @@ def show():
     form = _profile_form()
     if form.validate_on_submit():
         # Saving recomputes the taste vector (in update_profile), so recommendations follow at once.
-        accounts.update_profile(current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data)
+        accounts.update_profile(
+            current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data
+        )
         flash("Profile saved. Your recommendations now follow it.", "success")
         return redirect(url_for("profile.show"))
     # htmx swaps only 2xx answers: the form it posted gets its errors back with 200 to show them.

@@ -1,7 +1,7 @@
-"""Recommendations: the pages, and the original JSON paths (legacy)."""
+"""Recommendations: the pages (the original JSON paths under /recommendations/ are app/api/legacy.py)."""
 
 from flask import Blueprint
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
-from . import legacy, pages  # noqa: F401
+from . import pages  # noqa: F401

@@ -8,6 +8,7 @@ so `flask vectors sync`, or the song's next edit, repairs it. Callers report "in
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -18,11 +19,17 @@ from ..extensions import db
 from ..models import ActivityEvent, Song, SongVector, UserSong
 from ..vectors import VectorStoreError
 from . import audit
+from .audit import Actor
 from .recommendation_cache import bump_versions
 from .user_vectors import refresh_user_vectors
 from .vector_index import (
-    SONGS, embed_song_rows, mark_songs_unindexed, reindex_songs,
-    song_embedding_text, vector_store, writable_collections,
+    SONGS,
+    embed_song_rows,
+    mark_songs_unindexed,
+    reindex_songs,
+    song_embedding_text,
+    vector_store,
+    writable_collections,
 )
 
 log = logging.getLogger(__name__)
@@ -33,7 +40,7 @@ DETAIL_TEXT = 120  # audit details keep the start of long values (lyrics), not t
 class SongExists(ValueError):
     """Another song already has this artist, title and album."""
 
-    def __init__(self, song_id):
+    def __init__(self, song_id: int) -> None:
         super().__init__(f"A song with this artist, title and album exists already (id {song_id}).")
         self.song_id = song_id
 
@@ -45,16 +52,16 @@ class SongChange:
     song_id: int
     song: Song | None
     index: str
-    changed: list = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
     users_updated: int = 0
 
 
-def label(song):
+def label(song: Song) -> str:
     """How the audit log and messages name a song."""
     return f"{song.artist} – {song.title}"
 
 
-def _detail(value):
+def _detail(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, str) and len(value) > DETAIL_TEXT:
@@ -62,8 +69,8 @@ def _detail(value):
     return value
 
 
-def index_song(song):
-    """Re-embed a song whose text changed, else rewrite its payload; "ok", or "pending" if the store failed."""
+def index_song(song: Song) -> str:
+    """Re-embed a song whose text changed, else rewrite its payload; "ok", or "pending" on failure."""
     row = db.session.get(SongVector, song.id)
     try:
         if row is None or row.text_hash != text_hash(song_embedding_text(song)):
@@ -79,30 +86,37 @@ def index_song(song):
         return PENDING
 
 
-def create_song(data, actor):
+def create_song(data: Any, actor: Actor) -> SongChange:
     """Validate and add a song, then index it; raises SongInvalid or SongExists."""
     values = validate_song(data)
     key = natural_key(None, values["artist"], values["title"], values.get("album"))
     existing = db.session.scalar(sa.select(Song.id).where(Song.natural_key == key))
     if existing is not None:
         raise SongExists(existing)
-    defaults = {"artists": [], "genres": [], "similar_songs": []}
+    defaults: dict[str, Any] = {"artists": [], "genres": [], "similar_songs": []}
     song = Song(natural_key=key, row_hash=record_hash(values), **{**defaults, **values})
     db.session.add(song)
     db.session.flush()
-    audit.record(actor, "song.create", "song", song.id, label(song),
-                 {"fields": {name: _detail(value) for name, value in sorted(values.items())}})
+    audit.record(
+        actor,
+        "song.create",
+        "song",
+        song.id,
+        label(song),
+        {"fields": {name: _detail(value) for name, value in sorted(values.items())}},
+    )
     db.session.commit()
     return SongChange(song.id, song, index_song(song), sorted(values))
 
 
-def update_song(song, data, actor):
+def update_song(song: Song, data: Any, actor: Actor) -> SongChange:
     """Validate and apply an edit of some fields, then bring the index up to date; raises SongInvalid."""
     # The import's row hash is kept, so re-importing an unchanged CSV leaves the admin's edit alone.
     values = validate_song(data, partial=True)
     changes = {
         name: {"from": _detail(getattr(song, name)), "to": _detail(value)}
-        for name, value in values.items() if getattr(song, name) != value
+        for name, value in values.items()
+        if getattr(song, name) != value
     }
     for name in changes:
         setattr(song, name, values[name])
@@ -116,15 +130,32 @@ def update_song(song, data, actor):
     return SongChange(song.id, song, index_song(song), sorted(changes))
 
 
-def delete_song(song, actor):
+def activity_counts(song_id: int) -> tuple[int, int]:
+    """(activity events, users with a state for it): what deleting the song removes, for the confirm page."""
+    events = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ActivityEvent).where(ActivityEvent.song_id == song_id)
+    )
+    users = db.session.scalar(
+        sa.select(sa.func.count()).select_from(UserSong).where(UserSong.song_id == song_id)
+    )
+    return cast(int, events), cast(int, users)  # a count always gives a row
+
+
+def delete_song(song: Song, actor: Actor) -> SongChange:
     """Remove a song with its activity rows in one transaction, then from the index and taste vectors."""
     song_id, name = song.id, label(song)
     users = db.session.scalars(sa.select(UserSong.user_id).where(UserSong.song_id == song_id)).all()
     events = db.session.scalar(
         sa.select(sa.func.count()).select_from(ActivityEvent).where(ActivityEvent.song_id == song_id)
     )
-    audit.record(actor, "song.delete", "song", song_id, name,
-                 {"album": song.album, "events_removed": events, "users_affected": len(users)})
+    audit.record(
+        actor,
+        "song.delete",
+        "song",
+        song_id,
+        name,
+        {"album": song.album, "events_removed": events, "users_affected": len(users)},
+    )
     # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite applies only with
     # foreign keys switched on for the connection.
     for model in (ActivityEvent, UserSong, SongVector):

@@ -1,19 +1,22 @@
 """Admins managing accounts: search, profiles with activity counts, promote, demote, deactivate."""
 
 import re
+from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 
 from ..auth.passwords import MIN_LENGTH, password_problem
 from ..extensions import db
 from ..models import ActivityEvent, ApiToken, User
 from . import audit, history
 from .accounts import UsernameTaken, normalise_username, register_user
+from .audit import Actor
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]{3,64}$")
 MIN_PASSWORD = MIN_LENGTH  # the password policy lives in app/auth/passwords.py
 # (flag, new value) -> the action's name in the audit log.
-ACTIONS = {
+ACTIONS: dict[tuple[str, bool], str] = {
     ("is_admin", True): "user.promote",
     ("is_admin", False): "user.demote",
     ("is_active", False): "user.deactivate",
@@ -21,7 +24,12 @@ ACTIONS = {
 }
 
 __all__ = [
-    "LastAdmin", "UsernameTaken", "create_user", "page_of_users", "set_flags", "user_detail_json",
+    "LastAdmin",
+    "UsernameTaken",
+    "create_user",
+    "page_of_users",
+    "set_flags",
+    "user_detail_json",
     "user_json",
 ]
 
@@ -30,7 +38,7 @@ class LastAdmin(ValueError):
     """The change would leave no active admin."""
 
 
-def page_of_users(q=None, page=1, per_page=20):
+def page_of_users(q: str | None = None, page: int = 1, per_page: int = 20) -> Pagination:
     """Users whose name contains q, by name, a page at a time (a Flask-SQLAlchemy Pagination)."""
     query = sa.select(User).order_by(User.username)
     if q:
@@ -39,7 +47,7 @@ def page_of_users(q=None, page=1, per_page=20):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def user_json(user):
+def user_json(user: User) -> dict[str, Any]:
     """A user as admin lists show them."""
     return {
         "id": user.id,
@@ -50,15 +58,23 @@ def user_json(user):
     }
 
 
-def user_detail_json(user):
+def user_detail_json(user: User) -> dict[str, Any]:
     """A user's profile with their activity counts, for admins."""
     counts = history.user_counts(user.id)
-    counts["events"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ActivityEvent).where(ActivityEvent.user_id == user.id)
+    # a count always gives a row: never None
+    counts["events"] = cast(
+        int,
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(ActivityEvent).where(ActivityEvent.user_id == user.id)
+        ),
     )
-    counts["api_tokens"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    counts["api_tokens"] = cast(
+        int,
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ),
     )
     return {
         **user_json(user),
@@ -70,7 +86,7 @@ def user_detail_json(user):
     }
 
 
-def _check_last_admin(user, is_admin, is_active):
+def _check_last_admin(user: User, is_admin: bool | None, is_active: bool | None) -> None:
     # FOR UPDATE (PostgreSQL) makes two admins demoting each other at once wait for one another,
     # so the second one counts what the first left; SQLite serialises writers anyway.
     admins = db.session.scalars(
@@ -86,7 +102,9 @@ def _check_last_admin(user, is_admin, is_active):
         )
 
 
-def set_flags(user, actor, is_admin=None, is_active=None):
+def set_flags(
+    user: User, actor: Actor, is_admin: bool | None = None, is_active: bool | None = None
+) -> list[str]:
     """Promote/demote, deactivate/reactivate in one transaction; returns the actions; raises LastAdmin."""
     # Deactivation keeps the user's data; sessions and tokens are refused (user_loader,
     # user_for_token) until they are reactivated.
@@ -95,7 +113,7 @@ def set_flags(user, actor, is_admin=None, is_active=None):
             raise TypeError("is_admin and is_active are True, False or None")
     try:
         _check_last_admin(user, is_admin, is_active)
-        actions = []
+        actions: list[str] = []
         for flag, value in (("is_admin", is_admin), ("is_active", is_active)):
             if value is not None and getattr(user, flag) != value:
                 setattr(user, flag, value)
@@ -111,12 +129,12 @@ def set_flags(user, actor, is_admin=None, is_active=None):
     return actions
 
 
-def check_new_account(username, password):
+def check_new_account(username: str, password: str | None) -> dict[str, str]:
     """Messages about a username or password the CLI should refuse, by field (empty when fine).
 
     password=None checks the username alone (the CLI does, before asking for a password).
     """
-    errors = {}
+    errors: dict[str, str] = {}
     if not USERNAME_PATTERN.match(normalise_username(username)):
         errors["username"] = "use 3 to 64 letters, digits, '.', '_' or '-'"
     problem = None if password is None else password_problem(password, username)
@@ -125,7 +143,7 @@ def check_new_account(username, password):
     return errors
 
 
-def create_user(username, password, actor, admin=False):
+def create_user(username: str, password: str, actor: Actor, admin: bool = False) -> User:
     """Create an account (an admin one when asked) and log it; raises UsernameTaken or ValueError."""
     errors = check_new_account(username, password)
     if errors:

@@ -1,34 +1,37 @@
 """Reads for the JSON API: single rows by id, a user's activity history, state and counts."""
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from ..models import ActivityEvent, Song, User, UserSong
 
 
-def isoformat(value):
+def isoformat(value: dt.datetime | None) -> str | None:
     """A datetime as ISO 8601 in UTC, or None."""
     if value is None:
         return None
     # SQLite hands timezone-aware columns back naive; they were written in UTC.
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.isoformat()
 
 
-def get_user(user_id):
+def get_user(user_id: int) -> User | None:
     """The user with this id, or None."""
     return db.session.get(User, user_id)
 
 
-def get_song(song_id):
+def get_song(song_id: int) -> Song | None:
     """The song with this id, or None."""
     return db.session.get(Song, song_id)
 
 
-def activity_page(user_id, page, per_page):
+def activity_page(user_id: int, page: int, per_page: int) -> Pagination:
     """One page of the user's events, newest first (a Flask-SQLAlchemy Pagination)."""
     query = (
         sa.select(ActivityEvent)
@@ -38,7 +41,7 @@ def activity_page(user_id, page, per_page):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def latest_event(user_id, song_id):
+def latest_event(user_id: int, song_id: int) -> ActivityEvent | None:
     """The user's most recent event for a song, or None."""
     return db.session.scalar(
         sa.select(ActivityEvent)
@@ -48,17 +51,17 @@ def latest_event(user_id, song_id):
     )
 
 
-def events_json(events):
+def events_json(events: Sequence[ActivityEvent]) -> list[dict[str, Any]]:
     """Events as the API shows them, each with its song's id, title and artist (one query)."""
     ids = {event.song_id for event in events}
-    songs = {}
+    songs: dict[int, dict[str, Any]] = {}
     if ids:
         rows = db.session.execute(sa.select(Song.id, Song.title, Song.artist).where(Song.id.in_(ids)))
         songs = {row.id: {"id": row.id, "title": row.title, "artist": row.artist} for row in rows}
     return [event_json(event, songs.get(event.song_id)) for event in events]
 
 
-def event_json(event, song=None):
+def event_json(event: ActivityEvent, song: dict[str, Any] | None = None) -> dict[str, Any]:
     """One event as the API shows it."""
     return {
         "id": event.id,
@@ -70,11 +73,18 @@ def event_json(event, song=None):
     }
 
 
-def state_json(state, song_id=None):
+def state_json(state: UserSong | None, song_id: int | None = None) -> dict[str, Any]:
     """A user's current relation to a song; an untouched song reads as all defaults."""
     if state is None:
-        return {"song_id": song_id, "liked": False, "disliked": False, "bookmarked": False,
-                "rating": None, "play_count": 0, "last_played_at": None}
+        return {
+            "song_id": song_id,
+            "liked": False,
+            "disliked": False,
+            "bookmarked": False,
+            "rating": None,
+            "play_count": 0,
+            "last_played_at": None,
+        }
     return {
         "song_id": state.song_id,
         "liked": state.liked,
@@ -86,7 +96,7 @@ def state_json(state, song_id=None):
     }
 
 
-def user_counts(user_id):
+def user_counts(user_id: int) -> dict[str, int]:
     """How many songs the user likes, dislikes, bookmarked and rated, and how many plays in all."""
     row = db.session.execute(
         sa.select(
@@ -98,4 +108,10 @@ def user_counts(user_id):
         ).where(UserSong.user_id == user_id)
     ).one()
     likes, dislikes, bookmarks, ratings, plays = row
-    return {"likes": likes, "dislikes": dislikes, "bookmarks": bookmarks, "ratings": ratings, "plays": int(plays)}
+    return {
+        "likes": likes,
+        "dislikes": dislikes,
+        "bookmarks": bookmarks,
+        "ratings": ratings,
+        "plays": int(plays),
+    }

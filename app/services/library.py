@@ -1,11 +1,16 @@
-"""A user's library: the songs they liked, bookmarked, rated, played or disliked, and per-song state for cards."""
+"""A user's library: the songs they liked, bookmarked, rated, played or disliked; per-song state for cards."""
+
+from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from ..models import Song, UserSong
 
-SECTIONS = {
+# section: (which of the user's songs it holds, in what order)
+SECTIONS: dict[str, tuple[sa.ColumnElement[bool], sa.UnaryExpression[Any]]] = {
     "liked": (UserSong.liked.is_(True), UserSong.updated_at.desc()),
     "bookmarked": (UserSong.bookmarked.is_(True), UserSong.updated_at.desc()),
     "rated": (UserSong.rating.is_not(None), UserSong.rating.desc()),
@@ -15,7 +20,7 @@ SECTIONS = {
 }
 
 
-def states_for(user_id, song_ids):
+def states_for(user_id: int, song_ids: Iterable[int]) -> dict[int, UserSong]:
     """{song id: UserSong} for the songs this user did anything with (one query)."""
     song_ids = list(song_ids)
     if not song_ids:
@@ -26,7 +31,7 @@ def states_for(user_id, song_ids):
     return {row.song_id: row for row in rows}
 
 
-def library_page(user_id, section, page, per_page):
+def library_page(user_id: int, section: str, page: int, per_page: int) -> Pagination:
     """One page of songs in a section of the user's library (a Flask-SQLAlchemy Pagination)."""
     condition, order = SECTIONS[section]
     query = (
@@ -38,11 +43,14 @@ def library_page(user_id, section, page, per_page):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def section_counts(user_id):
-    """How many songs each section holds."""
-    return {
-        name: db.session.scalar(
-            sa.select(sa.func.count()).select_from(UserSong).where(UserSong.user_id == user_id, condition)
+def section_counts(user_id: int) -> dict[str, int]:
+    """How many songs each section holds, counted in one query (a filtered count per section).
+
+    One count per section cost the library page five queries of its eight.
+    """
+    counts = db.session.execute(
+        sa.select(*(sa.func.count().filter(condition) for condition, _ in SECTIONS.values())).where(
+            UserSong.user_id == user_id
         )
-        for name, (condition, _) in SECTIONS.items()
-    }
+    ).one()
+    return dict(zip(SECTIONS, counts))

@@ -7,8 +7,9 @@ bp = Blueprint("songs", __name__, url_prefix="/songs")
 
 def favicon():
     """The site's icon at the address browsers and tools ask for (pages also link the SVG)."""
-    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
-                               max_age=86400)
+    return send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.record_once

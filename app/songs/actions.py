@@ -18,11 +18,10 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next_url
-from ..extensions import db
-from ..models import Song
 from ..services.activity import UNDO_KINDS, record_activity, revert_activity
+from ..services.history import get_song
 from ..services.library import states_for
-from ..web import is_htmx
+from ..web import found, is_htmx
 from . import bp
 
 ACTIONS = ("play", "like", "unlike", "rate", "bookmark", "unbookmark", "dislike", "undislike")
@@ -70,7 +69,7 @@ def _flash(toast):
 @bp.post("/<int:song_id>/act")
 @login_required
 def act(song_id):
-    song = db.get_or_404(Song, song_id)
+    song = found(get_song(song_id), f"No song with id {song_id}.")
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(400, f"unknown action {action!r}: expected one of {', '.join(ACTIONS)}")
@@ -93,8 +92,11 @@ def act(song_id):
         abort(400, str(exc))
     toast = None
     if action in TOASTS:
-        toast = {"message": TOASTS[action].format(title=song.title, value=value), "song_id": song.id,
-                 "undo": undo_for(action, was_liked, was_disliked, was_rated)}
+        toast = {
+            "message": TOASTS[action].format(title=song.title, value=value),
+            "song_id": song.id,
+            "undo": undo_for(action, was_liked, was_disliked, was_rated),
+        }
     if not is_htmx():
         if toast:
             _flash(toast)
@@ -105,10 +107,15 @@ def act(song_id):
         response = make_response(render_template("songs/_player.html", song=song, embed=True, bar=False))
     else:
         state = states_for(current_user.id, [song.id]).get(song.id)
-        response = make_response(render_template(
-            "songs/_actions.html", song=song, state=state, toast=toast,
-            player_song=song if action == "play" else None,
-        ))
+        response = make_response(
+            render_template(
+                "songs/_actions.html",
+                song=song,
+                state=state,
+                toast=toast,
+                player_song=song if action == "play" else None,
+            )
+        )
     # Lists that depend on the user's taste (recommendations, library) listen for this and reload.
     response.headers["HX-Trigger"] = "activity-changed"
     return response
@@ -117,7 +124,7 @@ def act(song_id):
 @bp.post("/<int:song_id>/undo")
 @login_required
 def undo(song_id):
-    song = db.get_or_404(Song, song_id)
+    song = found(get_song(song_id), f"No song with id {song_id}.")
     try:
         revert_activity(current_user.id, song.id, request.form.get("action", ""))
     except ValueError as exc:

@@ -56,5 +56,7 @@ def sketch_params(song) -> dict[str, str] | None:
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template (cards, song page, player bar)."""
     app.jinja_env.globals.update(
-        spotify_urls=spotify_urls, search_links=search_links, sketch_params=sketch_params,
+        spotify_urls=spotify_urls,
+        search_links=search_links,
+        sketch_params=sketch_params,
     )

@@ -4,12 +4,11 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from ..catalog.vocab import ACTIVITY_TAGS, AUDIO_FEATURES, EMOTIONS
-from ..extensions import db
-from ..models import Song
 from ..services import catalog
+from ..services.history import get_song
 from ..services.library import states_for
 from ..services.recommendations import similar_songs
-from ..web import is_htmx, page_arg
+from ..web import found, is_htmx, page_arg
 from . import bp
 
 
@@ -38,8 +37,14 @@ def index():
     f = browse_filters()
     explicit = {"hide": False, "only": True}.get(f["explicit"])
     songs = catalog.page_of_songs(
-        page_arg(), current_app.config["SONGS_PER_PAGE"], f["q"], f["genre"], f["sort"],
-        emotion=f["emotion"] or None, tag=f["tag"] or None, explicit=explicit,
+        page_arg(),
+        current_app.config["SONGS_PER_PAGE"],
+        f["q"],
+        f["genre"],
+        f["sort"],
+        emotion=f["emotion"] or None,
+        tag=f["tag"] or None,
+        explicit=explicit,
     )
     context = {
         "songs": songs,
@@ -57,17 +62,18 @@ def index():
 @bp.route("/<int:song_id>")
 @login_required
 def show(song_id):
-    song = db.get_or_404(Song, song_id)
+    song = found(get_song(song_id), f"No song with id {song_id}.")
     radio = similar_songs(song, k=6, user=current_user)
-    radio_ids = [item["song"]["id"] for item in radio["items"]]
+    # The song's own state and its radio's in one query.
+    states = states_for(current_user.id, [song.id, *(item["song"]["id"] for item in radio["items"])])
     return render_template(
         "songs/show.html",
         song=song,
-        state=states_for(current_user.id, [song.id]).get(song.id),
+        state=states.get(song.id),
         features=[(name, getattr(song, name)) for name in AUDIO_FEATURES],
         tags=catalog.song_tags(song),
         radio=[(item["song"], item["reason"]) for item in radio["items"]],
-        radio_states=states_for(current_user.id, radio_ids),
+        radio_states=states,
         degraded=radio["degraded"],
         similar=catalog.similar_in_catalog(song.similar_songs),  # linked when the catalog holds them
         listen=request.args.get("listen") == "1",  # after Play without JavaScript: the player is loaded

@@ -13,8 +13,13 @@ from . import bp
 # Okabe-Ito colours, told apart with the common colour-vision deficiencies; the legend, the tooltips
 # and the lists name every mood as well, so colour is never the only thing that says it.
 MOOD_COLOURS = {
-    "joy": "#E69F00", "sadness": "#0072B2", "anger": "#D55E00", "fear": "#6A3D9A",
-    "love": "#CC79A7", "surprise": "#009E73", NO_MOOD: "#8C8C8C",
+    "joy": "#E69F00",
+    "sadness": "#0072B2",
+    "anger": "#D55E00",
+    "fear": "#6A3D9A",
+    "love": "#CC79A7",
+    "surprise": "#009E73",
+    NO_MOOD: "#8C8C8C",
 }
 GENRE_COLOURS = ("#1d6f5f", "#4e79a7", "#f28e2b", "#b07aa1", "#59a14f", "#e15759")
 OTHER_GENRES = "other genres"
@@ -36,9 +41,13 @@ def map_description(data) -> str:
     own = [song for song in data.own if song.x is not None]
     recs = [song for song in data.for_you if song.x is not None]
     parts = [
-        (f"{drawn:,} of {catalog_map.songs:,} songs in the catalog drawn as dots coloured by mood "
-         f"({', '.join(f'{mood} {count}' for mood, count in sorted(catalog_map.counts.items()))})."),
-        f"Marked: {len(own)} of your songs ({mood_summary(own)})." if own else "None of your songs is marked yet.",
+        (
+            f"{drawn:,} of {catalog_map.songs:,} songs in the catalog drawn as dots coloured by mood "
+            f"({', '.join(f'{mood} {count}' for mood, count in sorted(catalog_map.counts.items()))})."
+        ),
+        f"Marked: {len(own)} of your songs ({mood_summary(own)})."
+        if own
+        else "None of your songs is marked yet.",
         f"{len(recs)} recommendations for you ({mood_summary(recs)})." if recs else "",
     ]
     if data.you is not None:
@@ -50,7 +59,13 @@ def chart(counts: dict, order: list[str], colours: dict) -> dict:
     """A stacked-bar chart's bars, colours and legend, for the template."""
     bars = stacked_bars(counts, order, CHART_HEIGHT)
     used = [key for key in order if any(segment.key == key for bar in bars for segment in bar.segments)]
-    return {"bars": bars, "legend": used, "colours": colours, "width": bars_width(bars), "height": CHART_HEIGHT}
+    return {
+        "bars": bars,
+        "legend": used,
+        "colours": colours,
+        "width": bars_width(bars),
+        "height": CHART_HEIGHT,
+    }
 
 
 @bp.route("/")
@@ -58,7 +73,7 @@ def chart(counts: dict, order: list[str], colours: dict) -> dict:
 def page():
     data = taste_page(current_user)
     genres = top_keys(data.genres, len(GENRE_COLOURS))
-    genre_colours = {genre: colour for genre, colour in zip(genres, GENRE_COLOURS)}
+    genre_colours = dict(zip(genres, GENRE_COLOURS))
     genre_colours[OTHER_GENRES] = OTHER_COLOUR
     ready = data.catalog_map is not None and data.catalog_map.projection is not None
     return render_template(
