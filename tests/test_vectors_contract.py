@@ -116,6 +116,21 @@ def test_search_returns_nearest_first_with_cosine_scores(songs):
     assert hits[0].payload == points[hits[0].id].payload
 
 
+@pytest.mark.parametrize("payload, fields", [
+    (True, None), (False, ()), (["genre", "popularity"], ("genre", "popularity")), ("genre", ("genre",)),
+    (["no_such_field"], ()),
+], ids=["all", "none", "some", "one-name", "unknown-field"])
+def test_search_returns_only_the_payload_fields_asked_for(songs, payload, fields):
+    store, points = songs
+    query = np.arange(1, DIM + 1, dtype=np.float32)
+    full = store.search(SONGS, query, k=5)
+    hits = store.search(SONGS, query, k=5, payload=payload)
+    assert [(h.id, h.score) for h in hits] == [(h.id, h.score) for h in full]  # the ranking is the same
+    for hit in hits:
+        original = points[hit.id].payload
+        assert hit.payload == (original if fields is None else {f: original[f] for f in fields if f in original})
+
+
 @pytest.mark.parametrize("must, keep", [
     ({"genre": "rock"}, lambda p: p.payload["genre"] == "rock"),
     ({"genre": ["rock", "jazz"]}, lambda p: p.payload["genre"] in ("rock", "jazz")),
@@ -208,6 +223,8 @@ def test_sparse_search_ranks_by_dot_product(store):
     assert [h.score for h in hits] == pytest.approx([6.0, 2.0, 0.5])
     assert [h.id for h in store.search_sparse("users", {2: 1.0, 3: 1.0}, must={"tags": "a"})] == [1, 4]
     assert [h.id for h in store.search_sparse("users", {2: 1.0, 3: 1.0}, exclude_ids=[2])] == [1, 4]
+    bare = store.search_sparse("users", {2: 1.0, 3: 1.0}, k=3, payload=False)
+    assert [(h.id, h.payload) for h in bare] == [(h.id, {}) for h in hits]
     assert store.search("users", axis(1), k=1)[0].id == 2  # the dense vector lives alongside
 
 

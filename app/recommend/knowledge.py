@@ -1,7 +1,11 @@
 """Knowledge-based: songs whose mood and activity or genre match what the user said they like."""
 
-from .items import NO_FILTERS, SONGS, Recommendation
-from ..catalog.vocab import ACTIVITY_FLAGS
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..catalog.vocab import ACTIVITY_FLAGS, FLAG_COLUMNS
+from ..vectors.base import Hit, VectorStore
+from .items import NO_FILTERS, SONGS, CatalogData, Filters, Recommendation, UserContext
 
 APPROACH = "knowledge"
 # Ranking: closeness to the preference text, plus a bonus per matched preference and for
@@ -10,15 +14,20 @@ MATCH_BONUS = 0.15
 POPULARITY_BONUS = 0.1
 MAX_POOL = 200
 POOL_PER_TAG = 20
+# The payload fields matched_preferences and the ranking read; a pool of 200 with every field
+# cost 2-3 ms more at 100,000 songs than with these.
+PAYLOAD_FIELDS = ("emotion", "genres", "popularity", *FLAG_COLUMNS)
 
 
-def tag_condition(tag):
+def tag_condition(tag: str) -> dict[str, Any]:
     """The payload condition for a tag: an activity flag, or else a genre."""
     flag = ACTIVITY_FLAGS.get(tag)
     return {flag[0]: True} if flag else {"genres": tag}
 
 
-def matched_preferences(payload, emotions, tags):
+def matched_preferences(
+    payload: Mapping[str, Any], emotions: Sequence[str], tags: Sequence[str]
+) -> tuple[str | None, list[str]]:
     """(matched emotion or None, [matched tags]) of a song's payload."""
     emotion = payload.get("emotion") if payload.get("emotion") in emotions else None
     genres = payload.get("genres") or ()
@@ -26,7 +35,7 @@ def matched_preferences(payload, emotions, tags):
     return emotion, matched
 
 
-def explain(emotion, tags):
+def explain(emotion: str | None, tags: Sequence[str]) -> str:
     """The reason for a knowledge-based pick, naming what matched."""
     parts = []
     if emotion:
@@ -36,7 +45,9 @@ def explain(emotion, tags):
     return ", ".join(parts) if parts else "Close to what you said you like"
 
 
-def knowledge_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
+def knowledge_recommendations(
+    ctx: UserContext, store: VectorStore, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
+) -> list[Recommendation]:
     """Songs matching the user's stated moods and tags, ranked by closeness and popularity.
 
     Needs no activity: only the stated emotions and tags and the preference vector.
@@ -55,18 +66,28 @@ def knowledge_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
     # does not grow with k beyond that (only to 2k), so a longer list starts with the shorter one:
     # For you asks for 3k candidates and must see the same top 10 as the Knowledge tab.
     pool = min(MAX_POOL, max(k * 2, POOL_PER_TAG * max(1, len(ctx.tags))))
-    candidates = {}
-    for alternatives in ([should, None] if should and mood else [should]):
-        for hit in store.search(SONGS, query.tolist(), k=pool, must=must, exclude_ids=ctx.library,
-                                should=alternatives):
+    candidates: dict[int, Hit] = {}
+    for alternatives in [should, None] if should and mood else [should]:
+        for hit in store.search(
+            SONGS,
+            query.tolist(),
+            k=pool,
+            must=must,
+            exclude_ids=ctx.library,
+            should=alternatives,
+            payload=PAYLOAD_FIELDS,
+        ):
             candidates.setdefault(hit.id, hit)
         if len(candidates) >= pool:
             break
     items = []
     for hit in candidates.values():
         emotion, tags = matched_preferences(hit.payload, ctx.emotions, ctx.tags)
-        score = (hit.score + MATCH_BONUS * (len(tags) + bool(emotion))
-                 + POPULARITY_BONUS * (hit.payload.get("popularity") or 0) / 100)
+        score = (
+            hit.score
+            + MATCH_BONUS * (len(tags) + bool(emotion))
+            + POPULARITY_BONUS * (hit.payload.get("popularity") or 0) / 100
+        )
         items.append(Recommendation(hit.id, score, APPROACH, explain(emotion, tags), (APPROACH,)))
     items.sort(key=lambda item: (-item.score, item.song_id))
     return items[:k]

@@ -1,9 +1,14 @@
 """Vector stores: Qdrant Edge embedded in this process, or qdrant-client (server or local mode)."""
 
+from pathlib import Path
+
 from .base import DENSE, SPARSE, Hit, Point, Range, VectorStore, VectorStoreError, VectorStoreLocked
 
 
-def create_vector_store(qdrant_url=None, qdrant_api_key=None, qdrant_location=None, vectors_path=None):
+def create_vector_store(
+    qdrant_url: str | None = None, qdrant_api_key: str | None = None, qdrant_location: str | None = None,
+    vectors_path: str | Path | None = None,
+) -> VectorStore:
     """The store the settings ask for: a Qdrant server, qdrant-client local mode, or Qdrant Edge."""
     # Imported here so a deployment on one backend never loads the other's library.
     if qdrant_url:

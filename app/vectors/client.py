@@ -1,14 +1,39 @@
 """The vector store on qdrant-client: a Qdrant server (url) or the client's local mode (location)."""
 
 import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from typing import Any, cast
 
+from numpy.typing import ArrayLike
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ApiException
 
-from .base import DENSE, SPARSE, Hit, VectorStore, VectorStoreError, VectorStoreLocked
-from .filters import (HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M, check_name, conditions, floats,
-                      full_scan_threshold_kb, id_list, index_schemas, sparse_parts)
+from .base import (
+    DENSE,
+    SPARSE,
+    Filters,
+    Hit,
+    PayloadFields,
+    Point,
+    SparseVector,
+    VectorStore,
+    VectorStoreError,
+    VectorStoreLocked,
+)
+from .filters import (
+    HNSW_EF,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
+    check_name,
+    conditions,
+    floats,
+    full_scan_threshold_kb,
+    id_list,
+    index_schemas,
+    payload_fields,
+    sparse_parts,
+)
 
 SCHEMAS = {
     "keyword": models.PayloadSchemaType.KEYWORD,
@@ -25,7 +50,7 @@ TIMEOUT_S = 10
 BACKEND_ERRORS = (ApiException, ValueError, RuntimeError, OSError)
 
 
-def _condition(field, op, value):
+def _condition(field: str, op: str, value: Any) -> models.Condition:
     if op == "eq":
         return models.FieldCondition(key=field, match=models.MatchValue(value=value))
     if op == "any":
@@ -37,7 +62,9 @@ def _condition(field, op, value):
     return models.FieldCondition(key=field, range=models.Range(gte=value.gte, lte=value.lte))
 
 
-def _filter(must=None, exclude_ids=(), should=None):
+def _filter(
+    must: Filters | None = None, exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None
+) -> models.Filter | None:
     must_conditions = [_condition(*c) for c in conditions(must)]
     alternatives = [
         parts[0] if len(parts) == 1 else models.Filter(must=parts)
@@ -46,36 +73,41 @@ def _filter(must=None, exclude_ids=(), should=None):
     excluded = id_list(exclude_ids)
     if not must_conditions and not excluded and not alternatives:
         return None
-    must_not = [models.HasIdCondition(has_id=excluded)] if excluded else None
+    # qdrant-client's models take invariant lists of unions; our lists hold one member type
+    must_not: list[models.Condition] | None = (
+        [models.HasIdCondition(has_id=cast("list[models.ExtendedPointId]", excluded))] if excluded else None
+    )
     return models.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
 
 
 class ClientVectorStore(VectorStore):
     """Collections in a Qdrant server (url), or in qdrant-client's local mode (":memory:" or a folder)."""
 
-    def __init__(self, url=None, api_key=None, location=None):
+    def __init__(
+        self, url: str | None = None, api_key: str | None = None, location: str | None = None
+    ) -> None:
         if not url and not location:
             raise ValueError("ClientVectorStore needs a url or a location")
         self.url, self.api_key, self.location = url, api_key, (None if url else location)
         self.backend = "qdrant-server" if url else "qdrant-local"
-        self._client = None
+        self._client: QdrantClient | None = None
         # Local mode is plain Python over shared dicts (and SQLite for a folder): one call at a
         # time. The server serialises its own writes, so remote calls run concurrently.
         self._lock = threading.RLock()
         self._call_lock = nullcontext() if url else self._lock
 
     @property
-    def where(self):
+    def where(self) -> str | None:
         """The server URL or local folder, for messages."""
         return self.url or self.location
 
-    def _connect(self):
+    def _connect(self) -> QdrantClient:
         with self._lock:
             if self._client is None:
                 self._client = self._new_client()
             return self._client
 
-    def _new_client(self):
+    def _new_client(self) -> QdrantClient:
         if self.url:
             # check_compatibility would make a request (and log a warning) at construction
             return QdrantClient(url=self.url, api_key=self.api_key, timeout=TIMEOUT_S,
@@ -95,7 +127,7 @@ class ClientVectorStore(VectorStore):
             raise VectorStoreError(f"vector store: cannot open {self.location}: {exc}") from exc
 
     @contextmanager
-    def _call(self, doing, name=None):
+    def _call(self, doing: str, name: str | None = None) -> Iterator[QdrantClient]:
         """The client, with backend failures turned into VectorStoreError."""
         client = self._connect()
         target = f" {name!r}" if name else ""
@@ -107,13 +139,15 @@ class ClientVectorStore(VectorStore):
         except BACKEND_ERRORS as exc:
             raise VectorStoreError(f"vector store ({self.where}): {doing}{target} failed: {exc}") from exc
 
-    def _search_params(self):
+    def _search_params(self) -> models.SearchParams | None:
         # Local mode searches exactly and warns about search_params; the server uses its HNSW.
         return models.SearchParams(hnsw_ef=HNSW_EF) if self.url else None
 
     # -- the interface ----------------------------------------------------------------------
 
-    def ensure_collection(self, name, dim, indexed_fields=None, sparse=False):
+    def ensure_collection(
+        self, name: str, dim: int, indexed_fields: Mapping[str, str] | None = None, sparse: bool = False
+    ) -> None:
         """Create the collection when missing. indexed_fields: {field: "keyword"|"bool"|"integer"|"float"}."""
         check_name(name)
         schemas = index_schemas(indexed_fields, SCHEMAS)
@@ -131,7 +165,8 @@ class ClientVectorStore(VectorStore):
                     ),
                 )
             info = client.get_collection(name)
-            dense = (info.config.params.vectors or {}).get(DENSE)
+            # named vectors (created above) come back as a dict
+            dense = (info.config.params.vectors or {}).get(DENSE)  # type: ignore[union-attr]
             has_sparse = SPARSE in (info.config.params.sparse_vectors or {})
             if dense is None or dense.size != int(dim) or (sparse and not has_sparse):
                 raise VectorStoreError(
@@ -143,11 +178,11 @@ class ClientVectorStore(VectorStore):
                     if field not in (info.payload_schema or {}):
                         client.create_payload_index(name, field, schema, wait=True)
 
-    def upsert(self, name, points):
+    def upsert(self, name: str, points: Iterable[Point]) -> None:
         """Insert or replace points (an iterable of Point); acknowledged by the server before returning."""
-        batch = []
+        batch: list[models.PointStruct] = []
         for point in points:
-            vector = {DENSE: floats(point.vector)}
+            vector: dict[str, models.Vector] = {DENSE: floats(point.vector)}
             if point.sparse is not None:
                 indices, values = sparse_parts(point.sparse)
                 vector[SPARSE] = models.SparseVector(indices=indices, values=values)
@@ -158,45 +193,60 @@ class ClientVectorStore(VectorStore):
         if batch:
             self._write(name, batch)
 
-    def _write(self, name, batch):
+    def _write(self, name: str, batch: list[models.PointStruct]) -> None:
         with self._call("writing to", name) as client:
             client.upsert(name, points=batch, wait=True)
 
-    def delete(self, name, ids):
+    def delete(self, name: str, ids: Iterable[int]) -> None:
         """Remove points by id; unknown ids are ignored."""
         ids = id_list(ids)
         with self._call("deleting from", name) as client:
             if ids:
-                client.delete(name, points_selector=models.PointIdsList(points=ids), wait=True)
+                selector = models.PointIdsList(points=cast("list[models.ExtendedPointId]", ids))
+                client.delete(name, points_selector=selector, wait=True)
 
-    def retrieve(self, name, ids):
+    def retrieve(self, name: str, ids: Iterable[int]) -> dict[int, list[float]]:
         """Dense vectors of the points that exist: {id: list of floats}."""
         ids = id_list(ids)
         with self._call("reading", name) as client:
             records = client.retrieve(name, ids, with_payload=False, with_vectors=[DENSE]) if ids else []
-        return {int(r.id): list(r.vector[DENSE]) for r in records}
+        # with_vectors=[DENSE] returns {name: dense vector} for every record
+        return {int(r.id): list(r.vector[DENSE]) for r in records}  # type: ignore[index, call-overload, arg-type]
 
-    def _query(self, name, query, using, k, must, exclude_ids, should=None):
+    def _query(
+        self, name: str, query: Any, using: str, k: int, must: Filters | None, exclude_ids: Iterable[int],
+        should: Sequence[Filters] | None = None, payload: PayloadFields = True,
+    ) -> list[Hit]:
         query_filter = _filter(must, exclude_ids, should)
         with self._call("searching", name) as client:
             response = client.query_points(
                 name, query=query, using=using, query_filter=query_filter, limit=int(k),
-                with_payload=True, search_params=self._search_params() if using == DENSE else None,
+                with_payload=payload_fields(payload), search_params=self._search_params() if using == DENSE else None,
             )
         return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {}))
                 for p in response.points]
 
-    def search(self, name, vector, k=10, must=None, exclude_ids=(), should=None):
+    def search(
+        self, name: str, vector: ArrayLike, k: int = 10, must: Filters | None = None,
+        exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None,
+        payload: PayloadFields = True,
+    ) -> list[Hit]:
         """The k points nearest to a dense vector, best first (list of Hit)."""
-        return self._query(name, floats(vector), DENSE, k, must, exclude_ids, should)
+        return self._query(name, floats(vector), DENSE, k, must, exclude_ids, should, payload)
 
-    def search_sparse(self, name, sparse, k=10, must=None, exclude_ids=()):
+    def search_sparse(
+        self, name: str, sparse: SparseVector, k: int = 10, must: Filters | None = None,
+        exclude_ids: Iterable[int] = (), payload: PayloadFields = True,
+    ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}."""
         indices, values = sparse_parts(sparse)
         query = models.SparseVector(indices=indices, values=values)
-        return self._query(name, query, SPARSE, k, must, exclude_ids)
+        return self._query(name, query, SPARSE, k, must, exclude_ids, payload=payload)
 
-    def recommend(self, name, positive, negative=(), k=10, must=None, exclude_ids=()):
+    def recommend(
+        self, name: str, positive: Iterable[int], negative: Iterable[int] = (), k: int = 10,
+        must: Filters | None = None, exclude_ids: Iterable[int] = (),
+    ) -> list[Hit]:
         """Points like the positive example ids and unlike the negative ones; examples are never returned."""
         positive, negative = id_list(positive), id_list(negative)
         # The server rejects unknown example ids; skip them (songs deleted since), as Edge does.
@@ -207,19 +257,21 @@ class ClientVectorStore(VectorStore):
         if not positive:
             return []
         query = models.RecommendQuery(recommend=models.RecommendInput(
-            positive=positive, negative=[i for i in negative if i in known],
+            positive=cast("list[models.VectorInput]", positive),
+            negative=cast("list[models.VectorInput]", [i for i in negative if i in known]),
             strategy=models.RecommendStrategy.BEST_SCORE,  # Edge has no average strategy
         ))
         # Qdrant leaves the example ids out by itself; negatives that were unknown cost nothing.
         return self._query(name, query, DENSE, k, must, exclude_ids)
 
-    def count(self, name, must=None, exact=True):
+    def count(self, name: str, must: Filters | None = None, exact: bool = True) -> int:
         """How many points match: exactly, or (exact=False) the server's estimate."""
         with self._call("counting", name) as client:
             return int(client.count(name, count_filter=_filter(must), exact=exact).count)
 
-    def ids(self, name):
+    def ids(self, name: str) -> set[int]:
         """Every point id in the collection, as a set."""
+        found: set[int]
         found, offset = set(), None
         with self._call("listing", name) as client:
             while True:
@@ -230,24 +282,24 @@ class ClientVectorStore(VectorStore):
                 if offset is None:
                     return found
 
-    def optimize(self, name):
+    def optimize(self, name: str) -> None:
         """Nothing to do: the server optimizes in the background, and local mode has no index."""
         with self._call("optimizing", name) as client:
             if not client.collection_exists(name):
                 raise VectorStoreError(f"vector store ({self.where}): no collection {name!r}")
 
-    def drop_collection(self, name):
+    def drop_collection(self, name: str) -> None:
         """Delete the collection and its points, if it exists."""
         check_name(name)
         with self._call("dropping", name) as client:
             client.delete_collection(name)
 
-    def collections(self):
+    def collections(self) -> list[str]:
         """Names of the existing collections."""
         with self._call("listing collections") as client:
             return sorted(c.name for c in client.get_collections().collections)
 
-    def close(self):
+    def close(self) -> None:
         """Close the client (releasing a local folder); the next call reconnects."""
         if self.location == ":memory:":
             return  # nothing to release, and closing would forget every point

@@ -3,15 +3,41 @@
 import shutil
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import qdrant_edge as qe
+from numpy.typing import ArrayLike
 
-from .base import DENSE, SPARSE, Hit, VectorStore, VectorStoreError, VectorStoreLocked
-from .filters import (EXACT_BELOW, HNSW_EF, HNSW_EF_CONSTRUCT, HNSW_M, check_name, conditions,
-                      floats, full_scan_threshold_kb, id_list, index_schemas, sparse_parts)
+from .base import (
+    DENSE,
+    SPARSE,
+    Filters,
+    Hit,
+    PayloadFields,
+    Point,
+    SparseVector,
+    VectorStore,
+    VectorStoreError,
+    VectorStoreLocked,
+)
+from .filters import (
+    EXACT_BELOW,
+    HNSW_EF,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
+    check_name,
+    conditions,
+    floats,
+    full_scan_threshold_kb,
+    id_list,
+    index_schemas,
+    payload_fields,
+    sparse_parts,
+)
 
 SCHEMAS = {
     "keyword": qe.PayloadSchemaType.Keyword,
@@ -27,13 +53,13 @@ SCROLL_PAGE = 1000
 CONFIG_FILE = "edge_config.json"  # written by Edge itself; its presence marks a shard folder
 
 
-def _match(value):
+def _match(value: Any) -> qe.MatchValue:
     # qdrant-edge 0.9.0 reads a Python bool as the integer 1 (bool subclasses int), so
     # MatchValue(True) matches nothing; numpy.bool_ is not an int and arrives as a bool.
-    return qe.MatchValue(np.bool_(value) if isinstance(value, bool) else value)
+    return qe.MatchValue(np.bool_(value) if isinstance(value, bool) else value)  # type: ignore[arg-type]
 
 
-def _condition(field, op, value):
+def _condition(field: str, op: str, value: Any) -> "qe.ConditionType":
     if op == "eq":
         return qe.FieldCondition(key=field, match=_match(value))
     if op == "any":
@@ -43,7 +69,9 @@ def _condition(field, op, value):
     return qe.FieldCondition(key=field, range=qe.RangeFloat(gte=value.gte, lte=value.lte))
 
 
-def _filter(must=None, exclude_ids=(), should=None):
+def _filter(
+    must: Filters | None = None, exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None
+) -> qe.Filter | None:
     must_conditions = [_condition(*c) for c in conditions(must)]
     alternatives = [
         parts[0] if len(parts) == 1 else qe.Filter(must=parts)
@@ -52,7 +80,10 @@ def _filter(must=None, exclude_ids=(), should=None):
     excluded = set(id_list(exclude_ids))
     if not must_conditions and not excluded and not alternatives:
         return None
-    must_not = [qe.HasIdCondition(point_ids=excluded)] if excluded else None
+    # the stubs take invariant collections of unions; ours hold one member type
+    must_not: list[qe.ConditionType] | None = (
+        [qe.HasIdCondition(point_ids=cast("set[qe.PointId]", excluded))] if excluded else None
+    )
     return qe.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
 
 
@@ -66,19 +97,20 @@ class EdgeVectorStore(VectorStore):
 
     backend = "edge"
 
-    def __init__(self, path):
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._shards = {}
-        self._checked = {}  # collection -> (dim, sparse) that ensure_collection validated it against
+        self._shards: dict[str, qe.EdgeShard] = {}
+        # collection -> (dim, sparse) that ensure_collection validated it against
+        self._checked: dict[str, tuple[int, bool]] = {}
         self._lock = threading.RLock()
-        self._flushed = {}  # collection -> time.monotonic() of its last flush
+        self._flushed: dict[str, float] = {}  # collection -> time.monotonic() of its last flush
 
     # -- shards -----------------------------------------------------------------------------
 
-    def _folder(self, name):
+    def _folder(self, name: str) -> Path:
         return self.path / check_name(name)
 
-    def _locked_message(self, folder):
+    def _locked_message(self, folder: Path) -> str:
         return (
             f"The vector store at {folder} is in use by another process, most likely the running "
             "server (make run / gunicorn). Stop it and rerun this command, or set QDRANT_URL to "
@@ -86,7 +118,7 @@ class EdgeVectorStore(VectorStore):
         )
 
     @contextmanager
-    def _errors(self, name, doing):
+    def _errors(self, name: str, doing: str) -> Iterator[None]:
         """Edge raises plain Exception for everything: sort it into our two errors."""
         try:
             yield
@@ -100,7 +132,7 @@ class EdgeVectorStore(VectorStore):
                 raise VectorStoreLocked(self._locked_message(self._folder(name))) from exc
             raise VectorStoreError(f"vector store: {doing} {name!r} failed: {message}") from exc
 
-    def _config(self, dim, sparse):
+    def _config(self, dim: int, sparse: bool) -> qe.EdgeConfig:
         return qe.EdgeConfig(
             vectors={DENSE: qe.EdgeVectorParams(size=int(dim), distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams()} if sparse else None,
@@ -109,7 +141,7 @@ class EdgeVectorStore(VectorStore):
             ),
         )
 
-    def _open(self, name, config=None):
+    def _open(self, name: str, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
         """The open shard of a collection; loads it (checked against `config` when given)."""
         shard = self._shards.get(name)
         if shard is not None:
@@ -126,7 +158,7 @@ class EdgeVectorStore(VectorStore):
         return shard
 
     @contextmanager
-    def _shard(self, name, doing):
+    def _shard(self, name: str, doing: str) -> Iterator[qe.EdgeShard]:
         with self._lock:
             shard = self._open(name)
             with self._errors(name, doing):
@@ -134,7 +166,9 @@ class EdgeVectorStore(VectorStore):
 
     # -- the interface ----------------------------------------------------------------------
 
-    def ensure_collection(self, name, dim, indexed_fields=None, sparse=False):
+    def ensure_collection(
+        self, name: str, dim: int, indexed_fields: Mapping[str, str] | None = None, sparse: bool = False
+    ) -> None:
         """Create the collection when missing. indexed_fields: {field: "keyword"|"bool"|"integer"|"float"}."""
         check_name(name)
         schemas = index_schemas(indexed_fields, SCHEMAS)
@@ -159,11 +193,12 @@ class EdgeVectorStore(VectorStore):
                         shard.update(qe.UpdateOperation.create_field_index(field, schema))
                 shard.flush()
 
-    def upsert(self, name, points):
+    def upsert(self, name: str, points: Iterable[Point]) -> None:
         """Insert or replace points (an iterable of Point); durable when this returns (see _write)."""
+        batch: list[qe.Point]
         batch, written = [], False
         for point in points:
-            vector = {DENSE: floats(point.vector)}
+            vector: dict[str, qe.NamedVector] = {DENSE: floats(point.vector)}
             if point.sparse is not None:
                 indices, values = sparse_parts(point.sparse)
                 vector[SPARSE] = qe.SparseVector(indices=indices, values=values)
@@ -174,7 +209,7 @@ class EdgeVectorStore(VectorStore):
         if batch or written:
             self._write(name, batch, flush=written)
 
-    def _write(self, name, batch, flush=False):
+    def _write(self, name: str, batch: list[qe.Point], flush: bool = False) -> None:
         """Apply a batch; flush the shard's segments after a bulk load, else at most every FLUSH_SECONDS.
 
         Every update is in the shard's write-ahead log when update() returns: a point written
@@ -188,58 +223,73 @@ class EdgeVectorStore(VectorStore):
                 shard.update(qe.UpdateOperation.upsert_points(batch))
             self._flush(name, shard, force=flush)
 
-    def _flush(self, name, shard, force=False):
+    def _flush(self, name: str, shard: qe.EdgeShard, force: bool = False) -> None:
         now = time.monotonic()
         if force or now - self._flushed.get(name, 0.0) >= FLUSH_SECONDS:
             shard.flush()
             self._flushed[name] = now
 
-    def delete(self, name, ids):
+    def delete(self, name: str, ids: Iterable[int]) -> None:
         """Remove points by id; unknown ids are ignored."""
         ids = id_list(ids)
         with self._shard(name, "deleting from") as shard:
             if ids:
-                shard.update(qe.UpdateOperation.delete_points(ids))
+                shard.update(qe.UpdateOperation.delete_points(cast("list[qe.PointId]", ids)))
                 self._flush(name, shard)
 
-    def retrieve(self, name, ids):
+    def retrieve(self, name: str, ids: Iterable[int]) -> dict[int, list[float]]:
         """Dense vectors of the points that exist: {id: list of floats}."""
         ids = id_list(ids)
         if not ids:
             return {}
         with self._shard(name, "reading") as shard:
-            records = shard.retrieve(ids, with_payload=False, with_vector=[DENSE])
-        return {int(r.id): list(r.vector[DENSE]) for r in records}
+            records = shard.retrieve(cast("list[qe.PointId]", ids), with_payload=False, with_vector=[DENSE])
+        # with_vector=[DENSE] returns {name: dense vector} for every record
+        return {int(r.id): list(r.vector[DENSE]) for r in records}  # type: ignore[index, call-overload, arg-type]
 
-    def _params(self, shard):
+    def _params(self, shard: qe.EdgeShard) -> qe.SearchParams:
         if shard.info().points_count < EXACT_BELOW:  # info() costs ~4 us
             return qe.SearchParams(exact=True)
         return qe.SearchParams(hnsw_ef=HNSW_EF)
 
-    def _query(self, name, query, k, must, exclude_ids, dense=True, should=None):
+    def _query(
+        self, name: str, query: Any, k: int, must: Filters | None, exclude_ids: Iterable[int],
+        dense: bool = True, should: Sequence[Filters] | None = None, payload: PayloadFields = True,
+    ) -> list[Hit]:
         query_filter = _filter(must, exclude_ids, should)
         with self._shard(name, "searching") as shard:
             params = self._params(shard) if dense else None
             found = shard.query(qe.QueryRequest(
-                limit=int(k), query=query, filter=query_filter, with_payload=True, params=params,
+                limit=int(k), query=query, filter=query_filter, with_payload=payload_fields(payload),
+                params=params,
             ))
         return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in found]
 
-    def search(self, name, vector, k=10, must=None, exclude_ids=(), should=None):
+    def search(
+        self, name: str, vector: ArrayLike, k: int = 10, must: Filters | None = None,
+        exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None,
+        payload: PayloadFields = True,
+    ) -> list[Hit]:
         """The k points nearest to a dense vector, best first (list of Hit)."""
         query = qe.Query.Nearest(floats(vector), using=DENSE)
-        return self._query(name, query, k, must, exclude_ids, should=should)
+        return self._query(name, query, k, must, exclude_ids, should=should, payload=payload)
 
-    def search_sparse(self, name, sparse, k=10, must=None, exclude_ids=()):
+    def search_sparse(
+        self, name: str, sparse: SparseVector, k: int = 10, must: Filters | None = None,
+        exclude_ids: Iterable[int] = (), payload: PayloadFields = True,
+    ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}."""
         indices, values = sparse_parts(sparse)
         if not indices:
             with self._shard(name, "searching"):
                 return []  # nothing scores against an empty vector (but a missing collection errs)
         query = qe.Query.Nearest(qe.SparseVector(indices=indices, values=values), using=SPARSE)
-        return self._query(name, query, k, must, exclude_ids, dense=False)
+        return self._query(name, query, k, must, exclude_ids, dense=False, payload=payload)
 
-    def recommend(self, name, positive, negative=(), k=10, must=None, exclude_ids=()):
+    def recommend(
+        self, name: str, positive: Iterable[int], negative: Iterable[int] = (), k: int = 10,
+        must: Filters | None = None, exclude_ids: Iterable[int] = (),
+    ) -> list[Hit]:
         """Points like the positive example ids and unlike the negative ones; examples are never returned."""
         positive, negative = id_list(positive), id_list(negative)
         with self._lock:  # examples and query see the same state
@@ -250,19 +300,21 @@ class EdgeVectorStore(VectorStore):
                 return []  # examples unknown (deleted): nothing to be like
             # Edge takes vectors, not ids; best-score matches the client backend's strategy.
             query = qe.Query.RecommendBestScore(
-                qe.RecommendQuery(positives=positives, negatives=negatives), using=DENSE
+                qe.RecommendQuery(positives=cast("list[qe.NamedVector]", positives),
+                                  negatives=cast("list[qe.NamedVector]", negatives)), using=DENSE
             )
             excluded = set(id_list(exclude_ids)) | set(positive) | set(negative)
             return self._query(name, query, k, must, excluded)
 
-    def count(self, name, must=None, exact=True):
+    def count(self, name: str, must: Filters | None = None, exact: bool = True) -> int:
         """How many points match: exactly, or (exact=False) from the segments' sizes."""
         query_filter = _filter(must)
         with self._shard(name, "counting") as shard:
             return int(shard.count(qe.CountRequest(exact=exact, filter=query_filter)))
 
-    def ids(self, name):
+    def ids(self, name: str) -> set[int]:
         """Every point id in the collection, as a set."""
+        found: set[int]
         found, offset = set(), None
         with self._shard(name, "listing") as shard:
             while True:
@@ -273,13 +325,13 @@ class EdgeVectorStore(VectorStore):
                 if offset is None:
                     return found
 
-    def optimize(self, name):
+    def optimize(self, name: str) -> None:
         """Merge segments and build the HNSW index: call after bulk loads (~17 s per 100,000 points)."""
         with self._shard(name, "optimizing") as shard:
             shard.optimize()
             shard.flush()
 
-    def drop_collection(self, name):
+    def drop_collection(self, name: str) -> None:
         """Delete the collection and its points, if it exists."""
         folder = self._folder(name)
         with self._lock:
@@ -295,20 +347,20 @@ class EdgeVectorStore(VectorStore):
                 except OSError as exc:
                     raise VectorStoreError(f"vector store: cannot delete {folder}: {exc}") from exc
 
-    def collections(self):
+    def collections(self) -> list[str]:
         """Names of the existing collections."""
         if not self.path.is_dir():
             return []
         return sorted(p.name for p in self.path.iterdir() if (p / CONFIG_FILE).exists())
 
-    def _close(self, name):
+    def _close(self, name: str) -> None:
         shard = self._shards.pop(name, None)
         self._checked.pop(name, None)
         if shard is not None:
             with self._errors(name, "closing"):
                 shard.close()
 
-    def close(self):
+    def close(self) -> None:
         """Close every open shard; the next call reopens what it needs."""
         with self._lock:
             failure = None

@@ -1,10 +1,15 @@
 """Argument normalisation and search tuning shared by the Edge and qdrant-client backends."""
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .base import Range, VectorStoreError
+from .base import Filters, PayloadFields, Range, SparseVector, VectorStoreError
+
+Schema = TypeVar("Schema")
 
 # Search tuning, measured on this 2-core machine with bench/vectors.py (384-d "perturbed" vectors:
 # 200 cluster centres + noise; taste queries between two clusters, the hard case for HNSW), Edge:
@@ -21,7 +26,7 @@ HNSW_M = 16
 HNSW_EF_CONSTRUCT = 100
 
 
-def full_scan_threshold_kb(dim):
+def full_scan_threshold_kb(dim: int) -> int:
     """Qdrant's full_scan_threshold (KB of vectors) meaning EXACT_BELOW points of `dim` floats."""
     # A filter that leaves fewer points than this is answered by an exact scan of the payload
     # index's matches. Measured at 100,000 points, hnsw_ef 512: a 15% filter (explicit + a flag)
@@ -33,14 +38,16 @@ def full_scan_threshold_kb(dim):
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def check_name(name):
+def check_name(name: object) -> str:
     """A collection name safe as a folder name and a URL segment, or VectorStoreError."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise VectorStoreError(f"invalid collection name {name!r}: use letters, digits, '_' or '-'")
     return name
 
 
-def index_schemas(indexed_fields, schemas):
+def index_schemas(
+    indexed_fields: Mapping[str, str] | None, schemas: Mapping[str, Schema]
+) -> dict[str, Schema]:
     """{field: kind} mapped through a backend's {kind: schema}; ValueError for an unknown kind."""
     unknown = {kind for kind in (indexed_fields or {}).values() if kind not in schemas}
     if unknown:
@@ -48,27 +55,36 @@ def index_schemas(indexed_fields, schemas):
     return {field: schemas[kind] for field, kind in (indexed_fields or {}).items()}
 
 
-def floats(vector):
+def floats(vector: ArrayLike) -> list[float]:
     """A dense vector (list, tuple or numpy array) as a flat list of Python floats."""
     return np.asarray(vector, dtype=np.float32).ravel().tolist()
 
 
-def sparse_parts(sparse):
+def payload_fields(payload: PayloadFields) -> bool | list[str]:
+    """A search's payload choice as both backends take it: True, False, or a list of field names."""
+    if isinstance(payload, bool):
+        return payload
+    if isinstance(payload, str):  # one name, not its letters
+        return [payload]
+    return [str(name) for name in payload]
+
+
+def sparse_parts(sparse: SparseVector) -> tuple[list[int], list[float]]:
     """A sparse vector {index: value} as sorted (indices, values) lists."""
     items = sorted((int(index), float(value)) for index, value in sparse.items())
     return [index for index, _ in items], [value for _, value in items]
 
 
-def _scalar(value):
+def _scalar(value: Any) -> Any:
     # numpy scalars (np.int64 from a DataFrame, np.bool_) are not int/bool subclasses
     return value.item() if isinstance(value, np.generic) else value
 
 
-def conditions(must):
+def conditions(must: Filters | None) -> list[tuple[str, str, Any]]:
     """`must` filters as (field, op, value) with op "eq", "any", "either" or "range"."""
     # "any" becomes MatchAny, which takes only all-str or all-int lists; "either" is a nested
     # `should` of exact matches for the rest (lists of bools, mixed types).
-    result = []
+    result: list[tuple[str, str, Any]] = []
     for field, value in (must or {}).items():
         value = _scalar(value)
         if isinstance(value, Range):
@@ -91,6 +107,6 @@ def conditions(must):
     return result
 
 
-def id_list(ids):
+def id_list(ids: Iterable[Any]) -> list[int]:
     """Point ids as a list of distinct Python ints, in first-seen order."""
     return list(dict.fromkeys(int(_scalar(i)) for i in ids))
