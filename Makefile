@@ -45,5 +45,34 @@ run: seed
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The whole suite on PostgreSQL: one throwaway cluster (Debian's postgresql), a database per test.
+.PHONY: test-postgres
+test-postgres: install-dev
+	SONGBIRD_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The core alone: tests/markers.py marks browser, real-model, server, shared-sample and
+# demo-catalog tests `slow` at collection, and this leaves them out.
+.PHONY: test-fast lint lock
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# ruff's lint and format check over the tree; mypy over the typed modules listed in pyproject.toml.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Pins every dependency, transitive ones included: requirements.in -> requirements.txt and
+# requirements-dev.in -> requirements-dev.txt. Pins already there are kept unless asked:
+# make lock LOCK_ARGS="--upgrade-package numpy". Here torch resolves to the local 2.13.0+cpu wheel,
+# which needs none of the CUDA (nvidia-*) packages; the pin is written as torch==2.13.0 (sed), which
+# that wheel satisfies here and PyPI's build satisfies elsewhere: "+cpu" exists on no public index.
+LOCK = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: install-dev
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
+	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements.txt requirements-dev.txt
+
 clean:
 	rm -rf $(VENV) .pytest_cache

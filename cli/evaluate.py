@@ -11,16 +11,34 @@ from .progress import progress_bar
 
 @click.command("evaluate")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(min=1), help="List length scored.")
-@click.option("--holdout", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Most recent positive interactions held out per user.")
-@click.option("--min-positives", default=10, show_default=True, type=click.IntRange(min=2),
-              help="Users with fewer positive songs are not scored (they still count as neighbours).")
+@click.option(
+    "--holdout",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most recent positive interactions held out per user.",
+)
+@click.option(
+    "--min-positives",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Users with fewer positive songs are not scored (they still count as neighbours).",
+)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results as JSON.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random baseline seed.")
-@click.option("--tune", is_flag=True,
-              help="First fit For you's fusion on a validation split of the training side, then score with it.")
-@click.option("--weights-out", type=click.Path(dir_okay=False),
-              help="With --tune: write the fitted weights here (the app reads FUSION_WEIGHTS).")
+@click.option(
+    "--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random baseline seed."
+)
+@click.option(
+    "--tune",
+    is_flag=True,
+    help="First fit For you's fusion on a validation split of the training side, then score with it.",
+)
+@click.option(
+    "--weights-out",
+    type=click.Path(dir_okay=False),
+    help="With --tune: write the fitted weights here (the app reads FUSION_WEIGHTS).",
+)
 @with_appcontext
 def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
     """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
@@ -43,8 +61,18 @@ def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
         raise click.ClickException(f"no user has {min_positives} positive songs: lower --min-positives")
     # The app's own index is never opened: the evaluation's vectors live in a folder of their own.
     try:
-        result = evaluate_app_data(users, items, embedder(), fusion_params(), k=k, seed=seed, tune=tune,
-                                   weights_out=weights_out, progress=progress_bar, log=click.echo)
+        result = evaluate_app_data(
+            users,
+            items,
+            embedder(),
+            fusion_params(),
+            k=k,
+            seed=seed,
+            tune=tune,
+            weights_out=weights_out,
+            progress=progress_bar,
+            log=click.echo,
+        )
     except VectorStoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_table(result))

@@ -8,18 +8,27 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..recommend.fusion import FusionParams
-from .harness import EvalUser, ItemSet, _no_progress, item_matrix, run_evaluation
+from .harness import Embedder, EvalUser, ItemSet, Progress, _no_progress, item_matrix, run_evaluation
 from .stores import temporary_stores
 from .validation import describe_fit, tune_fusion
 
 
 def evaluate_app_data(
-    users: list[EvalUser], items: ItemSet, embedder, params: FusionParams, *, k: int = 10, seed: int = 0,
-    tune: bool = False, weights_out: str | Path | None = None, progress=_no_progress,
+    users: list[EvalUser],
+    items: ItemSet,
+    embedder: Embedder,
+    params: FusionParams,
+    *,
+    k: int = 10,
+    seed: int = 0,
+    tune: bool = False,
+    weights_out: str | Path | None = None,
+    progress: Progress = _no_progress,
     log: Callable[[str], None] = print,
-) -> dict:
+) -> dict[str, Any]:
     """run_evaluation's result for the split, scoring For you with `params`, or with weights fitted first.
 
     With tune, For you's fusion is fitted on a validation split of the training side (each user's
@@ -33,10 +42,20 @@ def evaluate_app_data(
             # The fit sees the training side only: each user's held-out songs are dropped first.
             training = [replace(u, held_out=frozenset()) for u in users]
             source = f"flask evaluate (validation split, {len(users)} users)"
-            params = tune_fusion(training, items, factory, embedder, k=k, seed=seed, progress=progress,
-                                 vectors=vectors, source=source)
+            params = tune_fusion(
+                training,
+                items,
+                factory,
+                embedder,
+                k=k,
+                seed=seed,
+                progress=progress,
+                vectors=vectors,
+                source=source,
+            )
             log(describe_fit(params))
             if weights_out:
                 params.save(weights_out)
-        return run_evaluation(users, items, factory, embedder, k=k, seed=seed, progress=progress,
-                              params=params, vectors=vectors)
+        return run_evaluation(
+            users, items, factory, embedder, k=k, seed=seed, progress=progress, params=params, vectors=vectors
+        )

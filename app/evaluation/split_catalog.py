@@ -1,9 +1,20 @@
 """The engines' CatalogData over an evaluation's training split, and the random baseline."""
 
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
 import numpy as np
 
-from ..recommend.item_model import fit_item_model
-from ..recommend.items import NO_FILTERS, Recommendation, unit_rows
+from ..recommend.item_model import ItemModel, fit_item_model
+from ..recommend.items import (
+    NO_FILTERS,
+    Filters,
+    PopularItem,
+    Recommendation,
+    SongInfo,
+    UserContext,
+    Vector,
+    unit_rows,
+)
 
 RANDOM = "random"
 
@@ -12,14 +23,19 @@ class SplitCatalog:
     """CatalogData answered from training interactions only, so nothing held out leaks into
     neighbours' songs or into popularity."""
 
-    def __init__(self, infos, histories, vectors=None):
+    def __init__(
+        self,
+        infos: dict[int, SongInfo],
+        histories: Mapping[int, Mapping[int, float]],
+        vectors: tuple[Sequence[int], Vector] | None = None,
+    ) -> None:
         """infos: {item id: SongInfo}; histories: {user id: {item id: training weight}};
         vectors: (item ids, matrix), the rows the evaluation's store holds."""
         self.infos = infos
         ids, matrix = vectors if vectors is not None else ((), np.zeros((0, 0), dtype=np.float32))
         self._rows = {item: row for row, item in enumerate(ids)}
         self._matrix = unit_rows(matrix) if len(self._rows) else np.zeros((0, 0), dtype=np.float32)
-        self._positives = {}
+        self._positives: dict[int, dict[int, float]] = {}
         fans = dict.fromkeys(infos, 0)
         for user_id, history in histories.items():
             liked = {item: w for item, w in history.items() if w > 0}
@@ -32,29 +48,30 @@ class SplitCatalog:
         self.fans = fans
         # Ranked once: most training fans, then the item's own popularity, then id (deterministic).
         self._ranked = sorted(infos, key=lambda i: (-fans[i], -infos[i].popularity, i))
-        self._item_model, self._fitted = None, False
+        self._item_model: ItemModel | None = None
+        self._fitted = False
 
-    def item_model(self):
+    def item_model(self) -> ItemModel | None:
         """The item-to-item model of the training positives, fitted on first use."""
         if not self._fitted:
             self._item_model, self._fitted = fit_item_model(self._positives), True
         return self._item_model
 
-    def songs(self, ids):
+    def songs(self, ids: Iterable[int]) -> dict[int, SongInfo]:
         """{id: SongInfo} for the ids that exist."""
         return {i: self.infos[i] for i in ids if i in self.infos}
 
-    def vectors(self, ids):
+    def vectors(self, ids: Iterable[int]) -> dict[int, Vector]:
         """{item id: float32 vector} of the items that have one."""
         return {i: self._matrix[self._rows[i]] for i in ids if i in self._rows}
 
-    def positives(self, user_ids):
+    def positives(self, user_ids: Iterable[int]) -> dict[int, dict[int, float]]:
         """{user id: {item id: weight scaled so the user's strongest is 1}}, training only."""
         return {u: dict(self._positives[u]) for u in user_ids if u in self._positives}
 
-    def popular(self, k, filters, exclude):
+    def popular(self, k: int, filters: Filters, exclude: Collection[int]) -> list[PopularItem]:
         """The k items with the most training fans passing filters, none in exclude."""
-        result = []
+        result: list[PopularItem] = []
         for item in self._ranked:
             if len(result) == k:
                 break
@@ -67,7 +84,9 @@ class SplitCatalog:
         return result
 
 
-def random_recommendations(ctx, item_ids, k, seed):
+def random_recommendations(
+    ctx: UserContext, item_ids: Sequence[int], k: int, seed: int
+) -> list[Recommendation]:
     """k items drawn uniformly from those outside the user's library, reproducible per (seed, user)."""
     rng = np.random.default_rng([int(seed), int(ctx.user_id)])
     wanted = min(len(item_ids), k + len(ctx.library))  # enough that k survive the exclusion

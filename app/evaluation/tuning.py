@@ -11,11 +11,15 @@ NEWCOMER_POSITIVES positives), blended per user by evidence (fusion.FusionParams
 The adaptive form is kept only when it scores clearly higher (ADAPTIVE_MARGIN).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ..recommend.fusion import DIVERSE_TOP, FusionParams, diversify, evidence, fuse, list_features
+from ..recommend.items import Recommendation
 from ..recommend.registry import COMPONENTS
 from .metrics import ndcg
 
@@ -40,10 +44,10 @@ class Case:
     """One validation user: the candidate lists, what they should find, and their evidence."""
 
     positives: int  # positive training songs the lists were computed from
-    lists: dict  # {component name: [Recommendation]}
-    relevant: frozenset  # validation songs
-    popularity: dict  # {song id: 0..1} for the candidates
-    artists: dict = field(default_factory=dict)  # {song id: artist} for the candidates
+    lists: dict[str, list[Recommendation]]  # {component name: [Recommendation]}
+    relevant: frozenset[int]  # validation songs
+    popularity: dict[int, float]  # {song id: 0..1} for the candidates
+    artists: dict[int, str] = field(default_factory=dict)  # {song id: artist} for the candidates
 
 
 class _Table:
@@ -51,9 +55,13 @@ class _Table:
     weights is a few vectorised numpy calls: 10-20 ms for 2,339 cases of 118 candidates, where one
     sort of all candidates together took 100-150 ms and made the fit take six minutes."""
 
-    def __init__(self, cases, names, method, rank_k, k):
-        width = max((len({s for found in case.lists.values() for s in (i.song_id for i in found)}) for case in cases),
-                    default=0)
+    def __init__(
+        self, cases: Sequence[Case], names: Sequence[str], method: str, rank_k: float, k: int
+    ) -> None:
+        width = max(
+            (len({s for found in case.lists.values() for s in (i.song_id for i in found)}) for case in cases),
+            default=0,
+        )
         width = max(width, k)
         self.features = np.zeros((len(cases), width, len(names)), dtype=np.float64)
         self.popularity = np.zeros((len(cases), width), dtype=np.float64)
@@ -68,14 +76,16 @@ class _Table:
         self.positives = np.asarray([case.positives for case in cases], dtype=np.float64)
         self.k, self.cases = k, len(cases)
         discounts = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
-        self.ideal = discounts[np.minimum([len(case.relevant) for case in cases], k)] if cases else np.zeros(0)
+        self.ideal = (
+            discounts[np.minimum([len(case.relevant) for case in cases], k)] if cases else np.zeros(0)
+        )
         self.tie_break = np.arange(width) * 1e-10
         self.discount = 1.0 / np.log2(np.arange(k) + 2.0)
         # float32 and batched matrix products: no cases x candidates x lists temporary per evaluation.
         self.listed = (self.features > 0).astype(np.float32)
         self.features = self.features.astype(np.float32)
 
-    def per_case(self, weights, popularity):
+    def per_case(self, weights: ArrayLike, popularity: ArrayLike) -> NDArray[np.float64]:
         """NDCG@k of each case for (cases x lists) weights and per-case popularity weights."""
         weights = np.asarray(weights, dtype=np.float32)
         # As in fusion.fuse: only songs from a list with a positive weight are candidates at all,
@@ -84,21 +94,26 @@ class _Table:
         fused = (self.features @ weights[:, :, None])[:, :, 0].astype(np.float64)
         prior = np.asarray(popularity, dtype=np.float64)[:, None] * self.popularity
         score = np.where(offered, fused + prior - self.tie_break, -np.inf)
-        top = np.argpartition(-score, self.k - 1, axis=1)[:, :self.k]
+        top = np.argpartition(-score, self.k - 1, axis=1)[:, : self.k]
         order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
         ranked = np.take_along_axis(top, order, axis=1)
-        hits = np.take_along_axis(self.relevant, ranked, axis=1) * np.isfinite(np.take_along_axis(score, ranked, axis=1))
+        hits = np.take_along_axis(self.relevant, ranked, axis=1) * np.isfinite(
+            np.take_along_axis(score, ranked, axis=1)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.ideal > 0, (hits @ self.discount) / self.ideal, 0.0)
 
-    def ndcg(self, weights, popularity, mask=None):
+    def ndcg(
+        self, weights: Sequence[float], popularity: float, mask: NDArray[np.bool_] | None = None
+    ) -> float:
         """Mean NDCG@k of one set of weights over the cases (those in mask, when given)."""
-        values = self.per_case(np.tile(np.asarray(weights, dtype=np.float32), (self.cases, 1)),
-                               np.full(self.cases, popularity))
+        values = self.per_case(
+            np.tile(np.asarray(weights, dtype=np.float32), (self.cases, 1)), np.full(self.cases, popularity)
+        )
         values = values if mask is None else values[mask]
         return float(values.mean()) if len(values) else 0.0
 
-    def blended(self, warm, cold, half):
+    def blended(self, warm: Sequence[Any], cold: Sequence[Any], half: float) -> float:
         """Mean NDCG@k when each case blends (weights, popularity) pairs by its evidence."""
         g = evidence(self.positives, half)[:, None]
         weights = g * np.asarray(warm[0]) + (1 - g) * np.asarray(cold[0])
@@ -106,14 +121,16 @@ class _Table:
         return float(self.per_case(weights, popularity).mean()) if self.cases else 0.0
 
 
-def _ascend(table, names, mask=None, passes=PASSES):
-    """(best mean NDCG, weights, popularity) by coordinate ascent from equal weights, over the masked cases."""
+def _ascend(
+    table: _Table, names: Sequence[str], mask: NDArray[np.bool_] | None = None, passes: int = PASSES
+) -> tuple[float, list[float], float]:
+    """(best mean NDCG, weights, popularity) by coordinate ascent from equal weights, over masked cases."""
     weights, popularity = [1.0] * len(names), 0.0
     best = table.ndcg(weights, popularity, mask)
     for _ in range(passes):
         improved = False
         for slot in range(len(names) + 1):
-            for value in (WEIGHT_GRID if slot < len(names) else POPULARITY_GRID):
+            for value in WEIGHT_GRID if slot < len(names) else POPULARITY_GRID:
                 trial_w, trial_p = list(weights), popularity
                 if slot < len(names):
                     trial_w[slot] = value
@@ -129,9 +146,9 @@ def _ascend(table, names, mask=None, passes=PASSES):
     return best, weights, popularity
 
 
-def _fit_setting(table, names):
+def _fit_setting(table: _Table, names: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """{"global": (ndcg, weights, popularity), "adaptive": (ndcg, warm, cold, half)} for one table."""
-    found = {"global": _ascend(table, names)}
+    found: dict[str, tuple[Any, ...]] = {"global": _ascend(table, names)}
     newcomer = table.positives <= NEWCOMER_POSITIVES
     if newcomer.any() and (~newcomer).any():
         _, *warm = _ascend(table, names, ~newcomer)
@@ -142,11 +159,12 @@ def _fit_setting(table, names):
     return found
 
 
-def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParams:
+def fit_fusion(cases: Sequence[Case], k: int = 10, names: Sequence[str] = tuple(COMPONENTS)) -> FusionParams:
     """The FusionParams that score best on the validation cases, with the comparison in meta."""
     if not cases:
         raise ValueError("no validation cases to fit on: too few users with enough positive songs")
-    found, tables = {}, {}
+    found: dict[tuple[str, str, float], tuple[Any, ...]] = {}
+    tables: dict[tuple[str, float], _Table] = {}
     for method, rank_k in [("rank", rank_k) for rank_k in RANK_K_GRID] + [("score", 0.0)]:
         tables[(method, rank_k)] = table = _Table(cases, names, method, rank_k, k)
         for form, fitted in _fit_setting(table, names).items():
@@ -154,25 +172,39 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
     # The references (plain RRF, each list alone) are scored on the c = 60 table, built once.
     rrf = tables.get(("rank", 60.0)) or _Table(cases, names, "rank", 60.0, k)
     equal = rrf.ndcg([1.0] * len(names), 0.0)
-    best = {form: max((key for key in found if key[0] == form), key=lambda key: found[key][0], default=None)
-            for form in ("global", "adaptive")}
-    adaptive = best["adaptive"] is not None and \
-        found[best["adaptive"]][0] > found[best["global"]][0] + ADAPTIVE_MARGIN
+    # {form: its best (form, method, rank_k) key, or None}; Any, as found[key] is read by position
+    best: dict[str, Any] = {
+        form: max((key for key in found if key[0] == form), key=lambda key: found[key][0], default=None)
+        for form in ("global", "adaptive")
+    }
+    adaptive = (
+        best["adaptive"] is not None
+        and found[best["adaptive"]][0] > found[best["global"]][0] + ADAPTIVE_MARGIN
+    )
     chosen = best["adaptive"] if adaptive else best["global"]
     _, method, rank_k = chosen
 
-    def scaled(weights, popularity, top):
+    def scaled(weights: Sequence[float], popularity: float, top: float) -> tuple[dict[str, float], float]:
         # Only ratios matter within a set; the largest weight of the set is scaled to 1. Lists the
         # fit was not given weigh 0.
         fitted = {name: round(w / top, 4) for name, w in zip(names, weights)}
         return {**dict.fromkeys(COMPONENTS, 0.0), **fitted}, round(popularity / top, 4)
 
     if adaptive:
+        warm: tuple[list[float], float]  # (weights, popularity), as _ascend gives them
+        cold: tuple[list[float], float]
         _, warm, cold, half = found[chosen]
         weights, popularity = scaled(*warm, max(warm[0]) or 1.0)
         cold_weights, cold_popularity = scaled(*cold, max(cold[0]) or 1.0)
-        params = FusionParams(weights, method, rank_k, half, popularity, cold_weights=cold_weights,
-                              cold_popularity=cold_popularity)
+        params = FusionParams(
+            weights,
+            method,
+            rank_k,
+            half,
+            popularity,
+            cold_weights=cold_weights,
+            cold_popularity=cold_popularity,
+        )
     else:
         _, weights, popularity = found[chosen]
         weights, popularity = scaled(weights, popularity, max(weights) or 1.0)
@@ -187,7 +219,8 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
         "kept": "adaptive" if adaptive else "global",
         "by_setting": {f"{form} {m} {rk:g}": round(v[0], 5) for (form, m, rk), v in found.items()},
         "validation_ndcg_single_lists": {
-            name: round(rrf.ndcg([float(n == name) for n in names], 0.0), 5) for name in names},
+            name: round(rrf.ndcg([float(n == name) for n in names], 0.0), 5) for name in names
+        },
     }
     per_artist, served = _fit_artist_cap(cases, params, k)
     meta["validation_ndcg"] = round(served[per_artist], 5)
@@ -195,18 +228,24 @@ def fit_fusion(cases: list, k: int = 10, names=tuple(COMPONENTS)) -> FusionParam
     return params.with_(per_artist=per_artist, meta=meta)
 
 
-def served_ndcg(cases: list, params: FusionParams, k: int) -> float:
+def served_ndcg(cases: Sequence[Case], params: FusionParams, k: int) -> float:
     """Mean NDCG@k of the lists For you serves for the cases: fused, then capped per artist."""
     total = 0.0
     for case in cases:
-        fused = fuse(case.lists, params, case.positives, lambda song: case.popularity.get(song, 0.0))
-        top = diversify(fused, lambda song: case.artists.get(song, song), params.per_artist, max(k, DIVERSE_TOP))
+        # Both lambdas are called before the loop moves on (fuse and diversify keep no reference).
+        fused = fuse(case.lists, params, case.positives, lambda song: case.popularity.get(song, 0.0))  # noqa: B023
+        top = diversify(
+            fused,
+            lambda song: case.artists.get(song, song),  # noqa: B023
+            params.per_artist,
+            max(k, DIVERSE_TOP),
+        )
         total += ndcg([item.song_id for item in top], case.relevant, k)
     return total / len(cases) if cases else 0.0
 
 
-def _fit_artist_cap(cases, params, k):
-    """(the cap that serves best on validation, {cap: NDCG}); the tighter cap unless a looser one clearly wins."""
+def _fit_artist_cap(cases: Sequence[Case], params: FusionParams, k: int) -> tuple[int, dict[int, float]]:
+    """(the cap that serves best on validation, {cap: NDCG}); the tighter unless a looser one clearly wins."""
     served = {cap: served_ndcg(cases, params.with_(per_artist=cap), k) for cap in PER_ARTIST_GRID}
     best = PER_ARTIST_GRID[0]
     for cap in PER_ARTIST_GRID[1:]:

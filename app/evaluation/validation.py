@@ -9,14 +9,27 @@ can tell whether weights that follow each user's evidence beat one global set.
 
 import math
 import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from ..embeddings import preference_text
 from ..recommend.fusion import FusionParams, component_lists
-from ..recommend.items import UserContext
+from ..recommend.items import UserContext, Vector
 from ..recommend.taste import taste_vector
+from ..vectors import VectorStore
 from .files import tags_from_log
-from .harness import _no_progress, build_store, prepare, user_points
+from .harness import (
+    Embedder,
+    EvalUser,
+    ItemSet,
+    ItemVectors,
+    Progress,
+    _no_progress,
+    build_store,
+    prepare,
+    user_points,
+)
 from .tuning import NEWCOMER_POSITIVES, Case, fit_fusion
 
 VALIDATION_SHARE = 0.2  # as the 80/20 test split: validation should look like the test it stands for
@@ -31,7 +44,12 @@ MIN_USERS = 1500
 MAX_FOLDS = 5
 
 
-def carve_validation(users, share=VALIDATION_SHARE, min_positives=MIN_POSITIVES, seed=0):
+def carve_validation(
+    users: Iterable[EvalUser],
+    share: float = VALIDATION_SHARE,
+    min_positives: int = MIN_POSITIVES,
+    seed: int | str = 0,
+) -> list[EvalUser]:
     """The users with a seeded share of their training positives moved to held_out (test items dropped).
 
     held_out of the given users (the test side) is discarded: nothing of it reaches the fit.
@@ -39,51 +57,83 @@ def carve_validation(users, share=VALIDATION_SHARE, min_positives=MIN_POSITIVES,
     carved = []
     for user in users:
         positives = sorted(item for item, weight in user.history.items() if weight > 0)
-        held = set()
+        held: set[int] = set()
         if len(positives) >= min_positives:
             rng = random.Random(f"{seed}:{user.user_id}")
             held = set(rng.sample(positives, max(1, round(share * len(positives)))))
-        stated = {}
+        stated: dict[str, Any] = {}
         if user.tag_log and held:
             # Tags the user put on the held-out items would tell knowledge what to find.
             tags = tags_from_log(user.tag_log, exclude=held)
-            stated = {"tags": tags, "preference_text": preference_text(user.emotions, tags), "preference": None}
-        carved.append(replace(
-            user, history={i: w for i, w in user.history.items() if i not in held},
-            library=frozenset(user.library - held), held_out=frozenset(held), **stated,
-        ))
+            stated = {
+                "tags": tags,
+                "preference_text": preference_text(user.emotions, tags),
+                "preference": None,
+            }
+        carved.append(
+            replace(
+                user,
+                history={i: w for i, w in user.history.items() if i not in held},
+                library=frozenset(user.library - held),
+                held_out=frozenset(held),
+                **stated,
+            )
+        )
     return carved
 
 
-def _newcomer(ctx, matrix, index, rng):
+def _newcomer(ctx: UserContext, matrix: Vector, index: Mapping[int, int], rng: random.Random) -> UserContext:
     """The same user as if they had just joined: 1-3 of their positives, stated preferences kept."""
     positives = sorted(s for s, w in ctx.history.items() if w > 0)
     kept = rng.sample(positives, min(len(positives), rng.randint(1, NEWCOMER_POSITIVES)))
     history = {s: ctx.history[s] for s in kept}
     known = [s for s in kept if s in index]
-    taste = taste_vector(matrix[[index[s] for s in known]], [history[s] for s in known], ctx.preference) \
-        if known else ctx.preference
-    return UserContext(ctx.user_id, taste, ctx.preference, ctx.emotions, ctx.tags, history=history,
-                       library=frozenset(kept))
+    taste = (
+        taste_vector(matrix[[index[s] for s in known]], [history[s] for s in known], ctx.preference)
+        if known
+        else ctx.preference
+    )
+    return UserContext(
+        ctx.user_id, taste, ctx.preference, ctx.emotions, ctx.tags, history=history, library=frozenset(kept)
+    )
 
 
-def folds_for(users, min_positives=MIN_POSITIVES):
+def folds_for(users: Iterable[EvalUser], min_positives: int = MIN_POSITIVES) -> int:
     """How many validation splits to pool: enough for about MIN_USERS scored users, at most MAX_FOLDS."""
     eligible = sum(1 for u in users if sum(1 for w in u.history.values() if w > 0) >= min_positives)
     return max(1, min(MAX_FOLDS, math.ceil(MIN_USERS / max(1, eligible))))
 
 
-def validation_cases(users, items, store_factory, embedder, k=10, seed=0, progress=_no_progress, vectors=None,
-                     folds=None):
+def validation_cases(
+    users: Sequence[EvalUser],
+    items: ItemSet,
+    store_factory: Callable[[], VectorStore],
+    embedder: Embedder,
+    k: int = 10,
+    seed: int = 0,
+    progress: Progress = _no_progress,
+    vectors: ItemVectors | None = None,
+    folds: int | None = None,
+) -> list[Case]:
     """[tuning.Case] from `folds` validation splits (differently seeded) of the given (training) users."""
-    cases = []
+    cases: list[Case] = []
     for fold in range(folds or folds_for(users)):
-        cases += _fold_cases(users, items, store_factory, embedder, k, f"{seed}:{fold}" if fold else seed,
-                             progress, vectors)
+        cases += _fold_cases(
+            users, items, store_factory, embedder, k, f"{seed}:{fold}" if fold else seed, progress, vectors
+        )
     return cases
 
 
-def _fold_cases(users, items, store_factory, embedder, k, seed, progress, vectors):
+def _fold_cases(
+    users: Sequence[EvalUser],
+    items: ItemSet,
+    store_factory: Callable[[], VectorStore],
+    embedder: Embedder,
+    k: int,
+    seed: int | str,
+    progress: Progress,
+    vectors: ItemVectors | None,
+) -> list[Case]:
     carved = carve_validation(users, seed=seed)
     ids, matrix, contexts, catalog = prepare(carved, items, embedder, progress, vectors)
     index = {item: row for row, item in enumerate(ids)}
@@ -91,9 +141,12 @@ def _fold_cases(users, items, store_factory, embedder, k, seed, progress, vector
     rng = random.Random(seed)
     scored = [u for u in carved if u.held_out]
     replays = [(contexts[u.user_id], u) for u in scored]
-    replays += [(_newcomer(contexts[u.user_id], matrix, index, rng), u) for u in scored
-                if rng.random() < NEWCOMER_SHARE]
-    cases = []
+    replays += [
+        (_newcomer(contexts[u.user_id], matrix, index, rng), u)
+        for u in scored
+        if rng.random() < NEWCOMER_SHARE
+    ]
+    cases: list[Case] = []
     store = store_factory()
     try:
         build_store(store, ids, matrix, items, user_points(carved, contexts))
@@ -102,17 +155,32 @@ def _fold_cases(users, items, store_factory, embedder, k, seed, progress, vector
                 # Every list, as For you asks for them (the default weights leave none out).
                 lists = component_lists(ctx, store, catalog, k)
                 candidates = {item.song_id for found in lists.values() for item in found}
-                cases.append(Case(len(ctx.positives), lists, user.held_out,
-                                  {s: popularity.get(s, 0.0) for s in candidates},
-                                  {s: items.infos[s].artist for s in candidates if s in items.infos}))
+                cases.append(
+                    Case(
+                        len(ctx.positives),
+                        lists,
+                        user.held_out,
+                        {s: popularity.get(s, 0.0) for s in candidates},
+                        {s: items.infos[s].artist for s in candidates if s in items.infos},
+                    )
+                )
                 bar.update(1)
     finally:
         store.close()
     return cases
 
 
-def tune_fusion(users, items, store_factory, embedder, k=10, seed=0, progress=_no_progress,
-                vectors=None, source="") -> FusionParams:
+def tune_fusion(
+    users: Sequence[EvalUser],
+    items: ItemSet,
+    store_factory: Callable[[], VectorStore],
+    embedder: Embedder,
+    k: int = 10,
+    seed: int = 0,
+    progress: Progress = _no_progress,
+    vectors: ItemVectors | None = None,
+    source: str = "",
+) -> FusionParams:
     """FusionParams fitted on a validation split of the training users; `source` is noted in meta."""
     cases = validation_cases(users, items, store_factory, embedder, k, seed, progress, vectors)
     params = fit_fusion(cases, k)
@@ -122,6 +190,8 @@ def tune_fusion(users, items, store_factory, embedder, k=10, seed=0, progress=_n
 def describe_fit(params: FusionParams) -> str:
     """One line on a fit: what was chosen, and the validation scores it was chosen by."""
     meta = params.meta
-    return (f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
-            f"evidence_half {params.evidence_half}; validation NDCG@{meta['k']} {meta['validation_ndcg']} "
-            f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']})")
+    return (
+        f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
+        f"evidence_half {params.evidence_half}; validation NDCG@{meta['k']} {meta['validation_ndcg']} "
+        f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']})"
+    )

@@ -6,12 +6,18 @@ delete it in the next release.
 """
 
 import sys
+from typing import TYPE_CHECKING
 
-NOTICE = ("warning: `python -m app.recommend.evaluate` is deprecated and will be removed in the next "
-          "release; run `python -m app.evaluation` (same arguments)")
+if TYPE_CHECKING:  # the evaluation is imported only when the alias runs
+    from ..evaluation.harness import Embedder
+
+NOTICE = (
+    "warning: `python -m app.recommend.evaluate` is deprecated and will be removed in the next "
+    "release; run `python -m app.evaluation` (same arguments)"
+)
 
 
-def main(argv: list[str] | None = None, embedder=None) -> int:
+def main(argv: list[str] | None = None, embedder: "Embedder | None" = None) -> int:
     """The deprecation notice on stderr, then app.evaluation's command line; returns its exit status."""
     print(NOTICE, file=sys.stderr)
     # Imported here, so importing app.recommend never loads the evaluation.

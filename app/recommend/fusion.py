@@ -15,10 +15,16 @@ evidence_half = 0 means one global set of weights for everyone.
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any, overload
 
-from .items import NO_FILTERS, Recommendation
+import numpy as np
+from numpy.typing import NDArray
+
+from ..vectors.base import VectorStore
+from .items import NO_FILTERS, CatalogData, Filters, Recommendation, UserContext
 from .registry import COMPONENTS, FOR_YOU
 
 APPROACH = FOR_YOU
@@ -32,31 +38,33 @@ PARAMS_FORMAT = 1
 class FusionParams:
     """How the lists are fused. The defaults are plain reciprocal rank fusion (RRF, k = 60)."""
 
-    weights: dict = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 1.0))
+    weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 1.0))
     method: str = "rank"  # "rank" or "score"
     rank_k: float = 60.0  # RRF's constant: larger flattens the head of each list
     evidence_half: float = 0.0  # positives at which both sets count half; 0 = global weights
     popularity: float = 0.0  # weight of the song's popularity (0-1) among the fused candidates
     per_artist: int = PER_ARTIST  # songs of one artist allowed in the top DIVERSE_TOP
-    cold_weights: dict | None = None  # the weights for a user with no positives yet
+    cold_weights: dict[str, float] | None = None  # the weights for a user with no positives yet
     cold_popularity: float = 0.0
-    meta: dict = field(default_factory=dict, compare=False)  # where the numbers came from
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)  # where the numbers came from
 
-    def user_weights(self, positives: int) -> tuple[dict, float]:
+    def user_weights(self, positives: int) -> tuple[dict[str, float], float]:
         """(list weights, popularity weight) for a user with this many positive songs."""
         if self.evidence_half <= 0 or self.cold_weights is None:
             return dict(self.weights), self.popularity
         g = evidence(positives, self.evidence_half)
-        weights = {name: g * self.weights.get(name, 0.0) + (1 - g) * self.cold_weights.get(name, 0.0)
-                   for name in COMPONENTS}
+        weights = {
+            name: g * self.weights.get(name, 0.0) + (1 - g) * self.cold_weights.get(name, 0.0)
+            for name in COMPONENTS
+        }
         return weights, g * self.popularity + (1 - g) * self.cold_popularity
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The file form: versioned, with the fit's provenance."""
         return {"format": PARAMS_FORMAT, **asdict(self)}
 
     @classmethod
-    def from_json(cls, data: dict) -> "FusionParams":
+    def from_json(cls, data: Mapping[str, Any]) -> "FusionParams":
         """Parse the file form; ValueError names what is wrong."""
         if data.get("format") != PARAMS_FORMAT:
             raise ValueError(f"fusion weights format {data.get('format')!r}, expected {PARAMS_FORMAT}")
@@ -68,30 +76,42 @@ class FusionParams:
         per_artist = data.get("per_artist", PER_ARTIST)
         if isinstance(per_artist, bool) or not isinstance(per_artist, int) or per_artist < 1:
             raise ValueError(f"per_artist must be a whole number of at least 1, not {per_artist!r}")
-        return cls(weights, method, float(data.get("rank_k", 60.0)), float(data.get("evidence_half", 0.0)),
-                   float(data.get("popularity", 0.0)), per_artist, cold, float(data.get("cold_popularity", 0.0)),
-                   dict(data.get("meta", {})))
+        return cls(
+            weights,
+            method,
+            float(data.get("rank_k", 60.0)),
+            float(data.get("evidence_half", 0.0)),
+            float(data.get("popularity", 0.0)),
+            per_artist,
+            cold,
+            float(data.get("cold_popularity", 0.0)),
+            dict(data.get("meta", {})),
+        )
 
     @classmethod
-    def load(cls, path) -> "FusionParams":
+    def load(cls, path: str | Path) -> "FusionParams":
         """Read a weights file written by `--tune`."""
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
-    def save(self, path) -> None:
+    def save(self, path: str | Path) -> None:
         """Write the weights file."""
         Path(path).write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
-    def with_(self, **changes) -> "FusionParams":
+    def with_(self, **changes: Any) -> "FusionParams":
         """A copy with some fields changed (used by the fitting)."""
         return replace(self, **changes)
 
 
-def evidence(positives, half):
+@overload
+def evidence(positives: float, half: float) -> float: ...
+@overload
+def evidence(positives: NDArray[np.float64], half: float) -> NDArray[np.float64]: ...
+def evidence(positives: float | NDArray[np.float64], half: float) -> float | NDArray[np.float64]:
     """How far a user with this many positives (a number or an array) leans on the warm weights: 0 to 1."""
     return positives / (positives + half)
 
 
-def _weights(raw) -> dict:
+def _weights(raw: Mapping[str, Any]) -> dict[str, float]:
     """{list: weight} for every component (missing ones 0); ValueError for unknown lists or negatives."""
     weights = {name: float(w) for name, w in dict(raw).items()}
     if set(weights) - set(COMPONENTS) or any(w < 0 for w in weights.values()):
@@ -102,7 +122,7 @@ def _weights(raw) -> dict:
 DEFAULT_PARAMS = FusionParams()
 
 
-def list_features(items: list, method: str, rank_k: float) -> dict:
+def list_features(items: Sequence[Recommendation], method: str, rank_k: float) -> dict[int, float]:
     """{song id: feature in (0, 1]} of one ranked list: by rank, or by min-max scaled score."""
     if not items:
         return {}
@@ -115,14 +135,21 @@ def list_features(items: list, method: str, rank_k: float) -> dict:
     return {item.song_id: (rank_k + 1.0) / (rank_k + rank) for rank, item in enumerate(items, start=1)}
 
 
-def fuse(lists: dict, params: FusionParams, positives: int, popularity=None) -> list:
+def fuse(
+    lists: Mapping[str, Sequence[Recommendation]],
+    params: FusionParams,
+    positives: int,
+    popularity: Callable[[int], float] | None = None,
+) -> list[Recommendation]:
     """Fuse {list name: [Recommendation]} into one ranked list.
 
     Each song keeps every list it came from, the one that contributed most first, and so its reason
     leads with that list's reason. popularity(song id) -> 0..1 feeds the popularity prior.
     """
     weights, prior = params.user_weights(positives)
-    scores, parts, reasons = defaultdict(float), defaultdict(dict), {}
+    scores: defaultdict[int, float] = defaultdict(float)
+    parts: defaultdict[int, dict[str, float]] = defaultdict(dict)
+    reasons: dict[tuple[int, str], str] = {}
     for name, items in lists.items():
         weight = weights.get(name, 0.0)
         if weight <= 0 or not items:
@@ -144,9 +171,16 @@ def fuse(lists: dict, params: FusionParams, positives: int, popularity=None) -> 
     return fused
 
 
-def diversify(items, artist_of, per_artist=PER_ARTIST, top=DIVERSE_TOP):
+def diversify(
+    items: Iterable[Recommendation],
+    artist_of: Callable[[int], Hashable],
+    per_artist: int = PER_ARTIST,
+    top: int = DIVERSE_TOP,
+) -> list[Recommendation]:
     """Keep at most `per_artist` songs of one artist in the first `top`; the rest move down."""
-    head, held, counts = [], [], defaultdict(int)
+    head: list[Recommendation] = []
+    held: list[Recommendation] = []
+    counts: defaultdict[Hashable, int] = defaultdict(int)
     for item in items:
         artist = artist_of(item.song_id)
         if len(head) < top and counts[artist] >= per_artist:
@@ -157,22 +191,40 @@ def diversify(items, artist_of, per_artist=PER_ARTIST, top=DIVERSE_TOP):
     return head[:top] + held + head[top:]
 
 
-def component_lists(ctx, store, catalog, k, filters=NO_FILTERS, params=DEFAULT_PARAMS) -> dict:
+def component_lists(
+    ctx: UserContext,
+    store: VectorStore,
+    catalog: CatalogData,
+    k: int,
+    filters: Filters = NO_FILTERS,
+    params: FusionParams = DEFAULT_PARAMS,
+) -> dict[str, list[Recommendation]]:
     """{name: [Recommendation]} of every component this user weighs, each asked for CANDIDATES_PER_K * k."""
     weights, _ = params.user_weights(len(ctx.positives))
     return {
         name: engine(ctx, store, catalog, k=k * CANDIDATES_PER_K, filters=filters)
-        for name, engine in COMPONENTS.items() if weights.get(name, 0.0) > 0
+        for name, engine in COMPONENTS.items()
+        if weights.get(name, 0.0) > 0
     }
 
 
-def for_you_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS, params=DEFAULT_PARAMS):
+def for_you_recommendations(
+    ctx: UserContext,
+    store: VectorStore,
+    catalog: CatalogData,
+    k: int = 10,
+    filters: Filters = NO_FILTERS,
+    params: FusionParams = DEFAULT_PARAMS,
+) -> list[Recommendation]:
     """The fused, artist-diversified list of the component engines' picks."""
     lists = component_lists(ctx, store, catalog, k, filters, params)
     candidates = {item.song_id for items in lists.values() for item in items}
     songs = catalog.songs(candidates)
     popularity = lambda song_id: songs[song_id].popularity / 100 if song_id in songs else 0.0  # noqa: E731
     fused = fuse(lists, params, len(ctx.positives), popularity)
-    diverse = diversify(fused, lambda song_id: songs[song_id].artist if song_id in songs else song_id,
-                        per_artist=params.per_artist)
+    diverse = diversify(
+        fused,
+        lambda song_id: songs[song_id].artist if song_id in songs else song_id,
+        per_artist=params.per_artist,
+    )
     return diverse[:k]

@@ -9,12 +9,16 @@ names the liked song behind each pick.
 """
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from scipy import linalg, sparse
+from numpy.typing import DTypeLike, NDArray
+from scipy import linalg, sparse  # type: ignore[import-untyped]  # no py.typed; scipy-stubs is separate
 
-from .items import NO_FILTERS, Recommendation, quote
+from ..vectors.base import VectorStore
+from .items import NO_FILTERS, CatalogData, Filters, Recommendation, UserContext, quote
 
 APPROACH = "item_based"
 # An item with one fan co-occurs with nothing: it would only add an all-zero row to the model.
@@ -36,10 +40,10 @@ POOL_FACTOR = 4
 class ItemModel:
     """Item-to-item weights: row i says how much liking item_ids[i] predicts liking each item."""
 
-    item_ids: np.ndarray  # int64, the items covered, in row order
-    weights: np.ndarray  # (N, N) float32, zero diagonal
+    item_ids: NDArray[np.int64]  # int64, the items covered, in row order
+    weights: NDArray[np.float32]  # (N, N) float32, zero diagonal
     version: str  # changes whenever the data it was fitted on changes
-    index: dict = field(default_factory=dict)  # item id -> row
+    index: dict[int, int] = field(default_factory=dict)  # item id -> row
 
     @property
     def nbytes(self) -> int:
@@ -47,8 +51,13 @@ class ItemModel:
         return int(self.weights.nbytes + self.item_ids.nbytes)
 
 
-def fit_item_model(positives: dict, max_items: int = MAX_ITEMS, l2: float = L2,
-                   min_fans: int = MIN_FANS, version: str | None = None) -> ItemModel | None:
+def fit_item_model(
+    positives: Mapping[int, Iterable[int]],
+    max_items: int = MAX_ITEMS,
+    l2: float = L2,
+    min_fans: int = MIN_FANS,
+    version: str | None = None,
+) -> ItemModel | None:
     """An ItemModel from {user: {item: weight > 0}}, or None when too few items co-occur.
 
     Every positive counts 1 (the usual EASE input: who liked what, not how much).
@@ -57,20 +66,29 @@ def fit_item_model(positives: dict, max_items: int = MAX_ITEMS, l2: float = L2,
     items = [item for songs in positives.values() for item in songs]
     if version is None:
         version = _digest(positives)
-    return fit_item_model_from_pairs(np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64),
-                                     max_items, l2, min_fans, version)
+    return fit_item_model_from_pairs(
+        np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64), max_items, l2, min_fans, version
+    )
 
 
-def fit_item_model_from_pairs(users: np.ndarray, items: np.ndarray, max_items: int = MAX_ITEMS,
-                              l2: float = L2, min_fans: int = MIN_FANS, version: str = "",
-                              dtype=np.float32) -> ItemModel | None:
+def fit_item_model_from_pairs(
+    users: NDArray[np.int64],
+    items: NDArray[np.int64],
+    max_items: int = MAX_ITEMS,
+    l2: float = L2,
+    min_fans: int = MIN_FANS,
+    version: str = "",
+    dtype: DTypeLike = np.float32,
+) -> ItemModel | None:
     """An ItemModel from parallel arrays of (user, item) positive pairs (duplicates count once).
 
     dtype is the precision of the fit (bench/item_model.py compares float64); B is kept as float32.
     """
     if len(users) == 0:
         return None
-    pairs = np.unique(np.stack([np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)]), axis=1)
+    pairs = np.unique(
+        np.stack([np.asarray(users, dtype=np.int64), np.asarray(items, dtype=np.int64)]), axis=1
+    )
     kept_ids, fans = np.unique(pairs[1], return_counts=True)
     eligible = fans >= min_fans
     kept_ids, fans = kept_ids[eligible], fans[eligible]
@@ -83,8 +101,10 @@ def fit_item_model_from_pairs(users: np.ndarray, items: np.ndarray, max_items: i
     in_model = np.isin(pairs[1], kept_ids)
     _, user_rows = np.unique(pairs[0][in_model], return_inverse=True)
     columns = np.searchsorted(kept_ids, pairs[1][in_model])
-    x = sparse.csr_matrix((np.ones(len(columns), dtype=dtype), (user_rows, columns)),
-                          shape=(int(user_rows.max()) + 1, len(kept_ids)))
+    x = sparse.csr_matrix(
+        (np.ones(len(columns), dtype=dtype), (user_rows, columns)),
+        shape=(int(user_rows.max()) + 1, len(kept_ids)),
+    )
     weights = _gram(x)
     weights[np.diag_indices_from(weights)] += l2
     # In place (no second N x N array), float32 (half of float64's memory, 0.64x its time): B differs
@@ -96,7 +116,7 @@ def fit_item_model_from_pairs(users: np.ndarray, items: np.ndarray, max_items: i
     return ItemModel(kept_ids, weights.astype(np.float32, copy=False), version, index)
 
 
-def _gram(x, block=GRAM_BLOCK):
+def _gram(x: Any, block: int = GRAM_BLOCK) -> NDArray[Any]:  # x: a scipy CSR matrix (untyped)
     """XᵀX as a dense array (of X's dtype), summed over blocks of users.
 
     A sparse XᵀX of popular items is nearly dense: with its indices the whole fit peaked at 591 MB
@@ -104,19 +124,19 @@ def _gram(x, block=GRAM_BLOCK):
     """
     gram = np.zeros((x.shape[1], x.shape[1]), dtype=x.dtype)
     for start in range(0, x.shape[0], block):
-        rows = x[start:start + block]
+        rows = x[start : start + block]
         gram += rows.T @ rows.toarray()
     return gram
 
 
-def _digest(positives):
+def _digest(positives: Mapping[int, Iterable[int]]) -> str:
     digest = hashlib.sha1()
     for user in sorted(positives):
         digest.update(f"{user}:{sorted(positives[user])};".encode())
     return digest.hexdigest()[:12]
 
 
-def item_scores(model: ItemModel, liked: list) -> tuple[np.ndarray, np.ndarray]:
+def item_scores(model: ItemModel, liked: Iterable[int]) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
     """(scores over the model's items, the liked rows used) for a user's liked item ids."""
     rows = np.asarray([model.index[i] for i in liked if i in model.index], dtype=np.int64)
     if not rows.size:
@@ -124,7 +144,9 @@ def item_scores(model: ItemModel, liked: list) -> tuple[np.ndarray, np.ndarray]:
     return model.weights[rows].sum(axis=0), rows
 
 
-def item_based_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
+def item_based_recommendations(
+    ctx: UserContext, store: VectorStore, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
+) -> list[Recommendation]:
     """Songs that the songs the user likes predict, each explained by the liked song behind it most."""
     model = catalog.item_model()
     if model is None:
@@ -139,22 +161,34 @@ def item_based_recommendations(ctx, store, catalog, k=10, filters=NO_FILTERS):
     pool = min(len(scores), k * POOL_FACTOR)
     top = np.argpartition(-scores, pool - 1)[:pool] if pool < len(scores) else np.arange(len(scores))
     # Best first, ties by song id, so lists are stable from one request to the next.
-    top = sorted((int(i) for i in top if np.isfinite(scores[i]) and scores[i] > 0),
-                 key=lambda i: (-scores[i], model.item_ids[i]))
+    top = sorted(
+        (int(i) for i in top if np.isfinite(scores[i]) and scores[i] > 0),
+        key=lambda i: (-scores[i], model.item_ids[i]),
+    )
     if filters == NO_FILTERS:
         top = top[:k]  # nothing to filter: only the picks and their reasons' songs are read
     else:
         infos = catalog.songs(int(model.item_ids[i]) for i in top)
-        top = [i for i in top if int(model.item_ids[i]) in infos and filters.accepts(infos[int(model.item_ids[i])])][:k]
+        top = [
+            i
+            for i in top
+            if int(model.item_ids[i]) in infos and filters.accepts(infos[int(model.item_ids[i])])
+        ][:k]
     # The liked song behind each pick: the one whose row gives it the largest weight.
-    sources = {column: int(model.item_ids[rows[int(np.argmax(model.weights[rows, column]))]]) for column in top}
+    sources = {
+        column: int(model.item_ids[rows[int(np.argmax(model.weights[rows, column]))]]) for column in top
+    }
     songs = catalog.songs([int(model.item_ids[i]) for i in top] + list(sources.values()))
-    items = []
+    items: list[Recommendation] = []
     for column in top:
         song_id = int(model.item_ids[column])
         if song_id not in songs:  # deleted since the model was fitted
             continue
         source = songs.get(sources[column])
-        reason = f"Often liked together with {quote(source)}" if source else "Often liked together with songs you like"
+        reason = (
+            f"Often liked together with {quote(source)}"
+            if source
+            else "Often liked together with songs you like"
+        )
         items.append(Recommendation(song_id, float(scores[column]), APPROACH, reason, (APPROACH,)))
     return items

@@ -1,12 +1,21 @@
 """What engines take and give: the user's context, filters, song facts, and ranked recommendations."""
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:  # item_model imports this module: a runtime import would be circular
+    from .item_model import ItemModel
 
 SONGS = "songs"
 USERS = "users"
+# A dense vector as the engines hold it (catalog vectors, taste and preference vectors).
+Vector = NDArray[np.float32]
+# (song id, score, reason): one entry of CatalogData.popular().
+PopularItem = tuple[int, float, str]
 
 
 @dataclass(frozen=True)
@@ -17,9 +26,9 @@ class Filters:
     genre: str | None = None
     emotion: str | None = None
 
-    def must(self):
+    def must(self) -> dict[str, Any]:
         """The same limits as a vector store `must` filter."""
-        must = {}
+        must: dict[str, Any] = {}
         if self.no_explicit:
             must["explicit"] = False
         if self.genre:
@@ -28,7 +37,7 @@ class Filters:
             must["emotion"] = self.emotion
         return must
 
-    def accepts(self, song):
+    def accepts(self, song: "SongInfo") -> bool:
         """True when a SongInfo passes every limit."""
         return (
             not (self.no_explicit and song.explicit)
@@ -48,7 +57,7 @@ class SongInfo:
     title: str
     artist: str
     genre: str | None = None
-    genres: tuple = ()
+    genres: tuple[str, ...] = ()
     emotion: str | None = None
     explicit: bool = False
     popularity: int = 0
@@ -62,7 +71,7 @@ class Recommendation:
     score: float
     approach: str
     reason: str
-    sources: tuple = ()
+    sources: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,21 +79,25 @@ class UserContext:
     """Everything about one user that the engines may use."""
 
     user_id: int
-    taste: np.ndarray | None = None
-    preference: np.ndarray | None = None
-    emotions: tuple = ()
-    tags: tuple = ()
-    history: dict = field(default_factory=dict)  # song id -> interaction weight (+ for, - against)
-    verbs: dict = field(default_factory=dict)  # song id -> "liked", "rated 5", "played 4 times", ...
-    library: frozenset = frozenset()  # every song the user did anything with: never recommended
+    taste: Vector | None = None
+    preference: Vector | None = None
+    emotions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    history: dict[int, float] = field(
+        default_factory=dict
+    )  # song id -> interaction weight (+ for, - against)
+    verbs: dict[int, str] = field(
+        default_factory=dict
+    )  # song id -> "liked", "rated 5", "played 4 times", ...
+    library: frozenset[int] = frozenset()  # every song the user did anything with: never recommended
 
     @property
-    def positives(self):
+    def positives(self) -> list[int]:
         """Song ids that count for the user's taste, strongest first."""
         return [s for s, w in sorted(self.history.items(), key=lambda kv: -kv[1]) if w > 0]
 
     @property
-    def sparse(self):
+    def sparse(self) -> dict[int, float]:
         """The positive history as a unit-length sparse vector {song id: weight}."""
         weights = {s: w for s, w in self.history.items() if w > 0}
         norm = float(np.sqrt(sum(w * w for w in weights.values())))
@@ -94,29 +107,30 @@ class UserContext:
 class CatalogData(Protocol):
     """The data engines read besides vectors (an SQL-backed one in the app, a dict in tests)."""
 
-    def songs(self, ids):
+    def songs(self, ids: Iterable[int]) -> dict[int, SongInfo]:
         """{id: SongInfo} for the ids that exist."""
 
-    def positives(self, user_ids):
+    def positives(self, user_ids: Iterable[int]) -> dict[int, dict[int, float]]:
         """{user id: {song id: weight in (0, 1]}} of each user's positive songs, strongest = 1."""
 
-    def vectors(self, ids):
+    def vectors(self, ids: Iterable[int]) -> dict[int, Vector]:
         """{id: float32 array} of the songs' dense vectors, for the ids that have one."""
 
-    def popular(self, k, filters, exclude):
+    def popular(self, k: int, filters: Filters, exclude: Collection[int]) -> list[PopularItem]:
         """[(song id, score, reason)] of the k most popular songs passing filters, none in exclude."""
 
-    def item_model(self):
+    def item_model(self) -> "ItemModel | None":
         """The item-to-item model (app.recommend.item_model.ItemModel), or None when there is none yet."""
 
 
-def unit_rows(matrix):
+def unit_rows(matrix: ArrayLike) -> Vector:
     """The rows scaled to unit length (float32), as a cosine collection stores them; zero rows stay zero."""
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0).astype(np.float32)
+    # float32 / float32 stays float32; numpy's stubs widen the quotient to float64
+    return cast(Vector, matrix / np.where(norms > 0, norms, 1.0).astype(np.float32))
 
 
-def quote(song):
+def quote(song: SongInfo) -> str:
     """A song named the way reasons name it: 'Title' by Artist."""
     return f"'{song.title}' by {song.artist}"

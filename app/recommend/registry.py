@@ -5,9 +5,22 @@ Components are the lists For you fuses; each is a pure function (ctx, store, cat
 is the engine module's own APPROACH, the name its Recommendations carry.
 """
 
-from . import collaborative, content, item_model, knowledge, popular
+from typing import Protocol
 
-COMPONENTS = {
+from ..vectors.base import VectorStore
+from . import collaborative, content, item_model, knowledge, popular
+from .items import CatalogData, Filters, Recommendation, UserContext
+
+
+class Engine(Protocol):
+    """A component engine: its user's k best songs passing filters, best first."""
+
+    def __call__(
+        self, ctx: UserContext, store: VectorStore, catalog: CatalogData, k: int = ..., filters: Filters = ...
+    ) -> list[Recommendation]: ...
+
+
+COMPONENTS: dict[str, Engine] = {
     content.APPROACH: content.content_recommendations,
     collaborative.APPROACH: collaborative.collaborative_recommendations,
     knowledge.APPROACH: knowledge.knowledge_recommendations,

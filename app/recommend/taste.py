@@ -3,15 +3,24 @@
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from .items import Vector
 
 # A stated preference counts like this many positive songs; activity takes over as it grows.
 PREFERENCE_PRIOR = 3.0
 # Songs pushed against pull less than songs liked: a dislike says "not this", not "the opposite".
 NEGATIVE_WEIGHT = 0.3
-RATING_WEIGHTS = {1: -2.0, 2: -1.0, 3: 0.0, 4: 1.0, 5: 2.0}
+RATING_WEIGHTS: dict[int | None, float] = {1: -2.0, 2: -1.0, 3: 0.0, 4: 1.0, 5: 2.0}
 
 
-def interaction_weight(play_count=0, liked=False, rating=None, bookmarked=False, disliked=False):
+def interaction_weight(
+    play_count: int | None = 0,
+    liked: bool | None = False,
+    rating: int | None = None,
+    bookmarked: bool | None = False,
+    disliked: bool | None = False,
+) -> float:
     """How much one song says about a user's taste: positive for, negative against, 0 for nothing."""
     if disliked:
         return -2.5
@@ -21,12 +30,14 @@ def interaction_weight(play_count=0, liked=False, rating=None, bookmarked=False,
     return weight
 
 
-def _unit(vector):
+def _unit(vector: Vector) -> Vector | None:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 1e-9 else None
 
 
-def taste_vector(song_vectors, weights, preference_vector=None):
+def taste_vector(
+    song_vectors: ArrayLike, weights: ArrayLike, preference_vector: ArrayLike | None = None
+) -> Vector | None:
     """A unit vector from song vectors and their weights, blended with a preference vector.
 
     Returns None when there is nothing to go on (no weighted songs and no preference).
@@ -39,7 +50,7 @@ def taste_vector(song_vectors, weights, preference_vector=None):
     preference = None
     if preference_vector is not None:
         preference = _unit(np.asarray(preference_vector, dtype=np.float32))
-    parts = []
+    parts: list[Vector] = []
     if preference is not None:
         parts.append((1.0 - share) * preference if n_pos else preference)
     if n_pos:

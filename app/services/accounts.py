@@ -1,5 +1,8 @@
 """Creating, authenticating and updating user accounts."""
 
+from collections.abc import Iterable
+from typing import Any
+
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
@@ -17,17 +20,17 @@ class UsernameTaken(ValueError):
     """Another account already has this username."""
 
 
-def normalise_username(username):
+def normalise_username(username: str | None) -> str:
     """Usernames are matched without regard to case or surrounding spaces."""
     return (username or "").strip().lower()
 
 
-def find_user(username):
+def find_user(username: str | None) -> User | None:
     """The user with this username, or None."""
     return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
 
 
-def register_user(username, password, **profile):
+def register_user(username: str | None, password: str, **profile: Any) -> User:
     """Create and commit a user; raises UsernameTaken."""
     username = normalise_username(username)
     if find_user(username) is not None:
@@ -43,7 +46,7 @@ def register_user(username, password, **profile):
     return user
 
 
-def authenticate(username, password):
+def authenticate(username: str | None, password: str) -> User | None:
     """The user when the password is right, else None."""
     user = find_user(username)
     if user is None:
@@ -58,7 +61,9 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
-def update_profile(user, age, bio, emotions, tags):
+def update_profile(
+    user: User, age: int | None, bio: str | None, emotions: Iterable[str], tags: Iterable[str]
+) -> User:
     """Save a user's stated preferences; unknown emotions raise ValueError."""
     unknown = [e for e in emotions if e not in EMOTIONS]
     if unknown:

@@ -11,8 +11,9 @@ excluded from their lists by the request itself.
 """
 
 import time
+from collections.abc import Callable
 from threading import Lock
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 
@@ -37,8 +38,12 @@ class FanRow(NamedTuple):
 def read_ranking() -> list[FanRow]:
     """Every song with a fan here: most fans first, then Spotify popularity, then id."""
     positive = sa.or_(UserSong.liked.is_(True), UserSong.rating >= 4, UserSong.bookmarked.is_(True))
-    fans = (sa.select(UserSong.song_id, sa.func.count().label("fans")).where(positive)
-            .group_by(UserSong.song_id).subquery())
+    fans = (
+        sa.select(UserSong.song_id, sa.func.count().label("fans"))
+        .where(positive)
+        .group_by(UserSong.song_id)
+        .subquery()
+    )
     rows = db.session.execute(
         sa.select(Song.id, Song.popularity, fans.c.fans, Song.genre, Song.emotion, Song.explicit)
         .join(fans, fans.c.song_id == Song.id)
@@ -50,7 +55,7 @@ def read_ranking() -> list[FanRow]:
 class FanRanking:
     """read_ranking(), kept for `ttl` seconds (0: read on every call)."""
 
-    def __init__(self, ttl: float = REFRESH_SECONDS, clock=time.monotonic) -> None:
+    def __init__(self, ttl: float = REFRESH_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self._clock = clock
         self._rows: list[FanRow] | None = None
@@ -63,7 +68,7 @@ class FanRanking:
         with self._lock:
             rows, fresh = self._rows, self._rows is not None and now - self._read_at < self.ttl
         if fresh:
-            return rows
+            return rows  # type: ignore[return-value]  # fresh: not None
         rows = read_ranking()
         with self._lock:
             self._rows, self._read_at = rows, now
@@ -77,4 +82,10 @@ class FanRanking:
 
 def ranking() -> FanRanking:
     """This app's ranking."""
-    return per_app(EXTENSION, lambda app: FanRanking(float(app.config.get("POPULAR_REFRESH_SECONDS", REFRESH_SECONDS))))
+    return cast(
+        FanRanking,
+        per_app(
+            EXTENSION,
+            lambda app: FanRanking(float(app.config.get("POPULAR_REFRESH_SECONDS", REFRESH_SECONDS))),
+        ),
+    )

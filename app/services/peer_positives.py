@@ -13,43 +13,59 @@ in between is stored under the old version and re-read next time, which costs a 
 stale answer.
 """
 
+import datetime as dt
 from collections import OrderedDict
+from collections.abc import Iterable
 from threading import Lock
+from typing import cast
 
 import numpy as np
 import sqlalchemy as sa
+from numpy.typing import NDArray
 
 from ..extensions import db, per_app
 from ..models import User
-from .sql_catalog import scaled_positives
+from .sql_catalog import Positives, scaled_positives
 
 EXTENSION = "peer_positives"
 # 20,000 users with 50 positives each hold ~16 MB of arrays: the whole community of a
 # mid-sized install, and a bound on what one worker keeps.
 MAX_USERS = 20_000
 
+# (rec_version, created_at): what says whether a user's stored rows are still theirs, and current.
+Stamp = tuple[int, dt.datetime]
+# (song ids, weights scaled so the strongest is 1) of one user.
+Arrays = tuple[NDArray[np.int64], NDArray[np.float64]]
+Entry = tuple[Stamp, NDArray[np.int64], NDArray[np.float64]]
+
 
 class PositivesCache:
-    """{user id: ((rec_version, created_at), song ids, weights scaled so the strongest is 1)}, least recently used out."""
+    """{user id: ((rec_version, created_at), song ids, weights scaled so the strongest is 1)}.
+
+    The least recently used users go first.
+    """
 
     def __init__(self, max_users: int = MAX_USERS) -> None:
         self.max_users = max_users
-        self._entries: OrderedDict = OrderedDict()
+        self._entries: OrderedDict[int, Entry] = OrderedDict()
         self._lock = Lock()
         self.reads = 0  # users whose rows were read from SQL: what tests and benchmarks look at
 
-    def positives(self, user_ids) -> dict:
+    def positives(self, user_ids: Iterable[int]) -> Positives:
         """{user id: {song id: weight}} as SqlCatalog.positives answers it, from SQL only where changed."""
         user_ids = list(dict.fromkeys(user_ids))
         if not user_ids:
             return {}
         # created_at too: SQLite may give a deleted user's id to the next new user, whose
         # rec_version starts again at 0.
-        versions = {user_id: (version, created) for user_id, version, created in db.session.execute(
-            sa.select(User.id, User.rec_version, User.created_at).where(User.id.in_(user_ids))
-        )}
+        versions = {
+            user_id: (version, created)
+            for user_id, version, created in db.session.execute(
+                sa.select(User.id, User.rec_version, User.created_at).where(User.id.in_(user_ids))
+            )
+        }
         with self._lock:
-            entries = {u: self._entries.get(u) for u in versions}
+            entries: dict[int, Entry | None] = {u: self._entries.get(u) for u in versions}
         stale = [u for u, entry in entries.items() if entry is None or entry[0] != versions[u]]
         if stale:
             fresh = _read(stale)
@@ -64,7 +80,13 @@ class PositivesCache:
             for user_id in entries:
                 if user_id in self._entries:
                     self._entries.move_to_end(user_id)
-        return {u: dict(zip(ids.tolist(), weights.tolist())) for u, (_, ids, weights) in entries.items() if ids.size}
+        # every entry is filled now: the stale ones just above
+        filled = cast(dict[int, Entry], entries)
+        return {
+            u: dict(zip(ids.tolist(), weights.tolist()))
+            for u, (_, ids, weights) in filled.items()
+            if ids.size
+        }
 
     def clear(self) -> None:
         """Forget every user (tests; a restore of the database under a running process)."""
@@ -72,16 +94,23 @@ class PositivesCache:
             self._entries.clear()
 
 
-_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+_EMPTY: Arrays = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
-def _read(user_ids) -> dict:
+def _read(user_ids: Iterable[int]) -> dict[int, Arrays]:
     """{user id: (song ids, weights / the user's strongest)}: scaled_positives as arrays."""
-    return {user_id: (np.fromiter(songs, dtype=np.int64, count=len(songs)),
-                      np.fromiter(songs.values(), dtype=np.float64, count=len(songs)))
-            for user_id, songs in scaled_positives(user_ids).items()}
+    return {
+        user_id: (
+            np.fromiter(songs, dtype=np.int64, count=len(songs)),
+            np.fromiter(songs.values(), dtype=np.float64, count=len(songs)),
+        )
+        for user_id, songs in scaled_positives(user_ids).items()
+    }
 
 
 def cache() -> PositivesCache:
     """This app's cache."""
-    return per_app(EXTENSION, lambda app: PositivesCache(app.config.get("PEER_POSITIVES_MAX_USERS", MAX_USERS)))
+    return cast(
+        PositivesCache,
+        per_app(EXTENSION, lambda app: PositivesCache(app.config.get("PEER_POSITIVES_MAX_USERS", MAX_USERS))),
+    )

@@ -1,20 +1,22 @@
-"""Recommendations for the web and the API: loads what the engines need from SQL, degrades when vectors are down."""
+"""Recommendations for the web and the API: engines fed from SQL, degrading when vectors are down."""
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from ..extensions import db
-from ..models import Song, UserSong, UserVector, from_blob
+from ..models import Song, User, UserSong, UserVector, from_blob
 from ..recommend.fusion import DEFAULT_PARAMS, FusionParams, for_you_recommendations
-from ..recommend.items import Filters, UserContext
+from ..recommend.items import CatalogData, Filters, Recommendation, UserContext
 from ..recommend.popular import popular_recommendations
 from ..recommend.registry import APPROACHES, COMPONENTS, FOR_YOU, POPULAR
 from ..recommend.similar import similar_songs as similar_engine
 from ..recommend.taste import interaction_weight
-from ..vectors import VectorStoreError
+from ..vectors import VectorStore, VectorStoreError
 from . import fan_ranking, item_model, peer_positives, recommendation_cache
 from .catalog import song_json
 from .sql_catalog import SqlCatalog
@@ -26,11 +28,22 @@ log = logging.getLogger(__name__)
 MAX_K = 100
 PARAMS_EXTENSION = "fusion_params"
 
-__all__ = ["APPROACHES", "Filters", "SqlCatalog", "fusion_params", "recommend_for", "similar_songs", "user_context"]
+__all__ = [
+    "APPROACHES",
+    "Filters",
+    "SqlCatalog",
+    "fusion_params",
+    "recommend_for",
+    "similar_songs",
+    "user_context",
+]
 
 
-def load_fusion_params(app) -> None:
-    """Read FUSION_WEIGHTS's file into the app (the defaults when unset); RuntimeError saying why it is unusable."""
+def load_fusion_params(app: Flask) -> None:
+    """Read FUSION_WEIGHTS's file into the app (the defaults when unset).
+
+    Raises RuntimeError saying why the file is unusable.
+    """
     path = app.config.get("FUSION_WEIGHTS")
     try:
         app.extensions[PARAMS_EXTENSION] = FusionParams.load(path) if path else DEFAULT_PARAMS
@@ -40,19 +53,22 @@ def load_fusion_params(app) -> None:
 
 def fusion_params() -> FusionParams:
     """For you's fitted weights, as create_app read them (load_fusion_params)."""
-    return current_app.extensions.get(PARAMS_EXTENSION, DEFAULT_PARAMS)
+    return cast(FusionParams, current_app.extensions.get(PARAMS_EXTENSION, DEFAULT_PARAMS))
 
 
-def _for_you(ctx, store, catalog, k=10, filters=Filters()):
+def _for_you(
+    ctx: UserContext, store: VectorStore, catalog: CatalogData, k: int = 10, filters: Filters = Filters()
+) -> list[Recommendation]:
     return for_you_recommendations(ctx, store, catalog, k=k, filters=filters, params=fusion_params())
 
 
-ENGINES = {FOR_YOU: _for_you, **COMPONENTS}  # every approach but popular, which needs no vectors
+# every approach but popular, which needs no vectors
+ENGINES: dict[str, Callable[..., list[Recommendation]]] = {FOR_YOU: _for_you, **COMPONENTS}
 # A refitted item model changes item-based and For you lists: its version is part of every cache key.
 recommendation_cache.register_model_version(item_model.model_version)
 
 
-def _verb(play_count, liked, rating, bookmarked):
+def _verb(play_count: int, liked: bool, rating: int | None, bookmarked: bool) -> str:
     if liked:
         return "liked"
     if rating and rating >= 4:
@@ -62,7 +78,7 @@ def _verb(play_count, liked, rating, bookmarked):
     return f"played {play_count} times"
 
 
-def user_context(user):
+def user_context(user: User) -> UserContext:
     """The engines' view of a user: vectors from SQL, history weights, and the library to exclude."""
     row = db.session.get(UserVector, user.id)
     if row is None:
@@ -73,10 +89,16 @@ def user_context(user):
         ctx.taste = np.array(from_blob(row.taste_vector))
         if row.preference_vector:
             ctx.preference = np.array(from_blob(row.preference_vector))
-    library = []
+    library: list[int] = []
     for song_id, plays, liked, rating, bookmarked, disliked in db.session.execute(
-        sa.select(UserSong.song_id, UserSong.play_count, UserSong.liked, UserSong.rating,
-                  UserSong.bookmarked, UserSong.disliked).where(UserSong.user_id == user.id)
+        sa.select(
+            UserSong.song_id,
+            UserSong.play_count,
+            UserSong.liked,
+            UserSong.rating,
+            UserSong.bookmarked,
+            UserSong.disliked,
+        ).where(UserSong.user_id == user.id)
     ):
         library.append(song_id)
         weight = interaction_weight(plays, liked, rating, bookmarked, disliked)
@@ -88,21 +110,32 @@ def user_context(user):
     return ctx
 
 
-def _check_k(k):
+def _check_k(k: int) -> None:
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
         raise ValueError(f"k must be a whole number from 1 to {MAX_K}")
 
 
-def _items(recommendations):
-    songs = {s.id: s for s in db.session.scalars(sa.select(Song).where(Song.id.in_([r.song_id for r in recommendations])))}
+def _items(recommendations: Sequence[Recommendation]) -> list[dict[str, Any]]:
+    songs = {
+        s.id: s
+        for s in db.session.scalars(sa.select(Song).where(Song.id.in_([r.song_id for r in recommendations])))
+    }
     return [
-        {"song": song_json(songs[r.song_id]), "score": round(float(r.score), 6), "approach": r.approach,
-         "reason": r.reason, "sources": list(r.sources)}
-        for r in recommendations if r.song_id in songs
+        {
+            "song": song_json(songs[r.song_id]),
+            "score": round(float(r.score), 6),
+            "approach": r.approach,
+            "reason": r.reason,
+            "sources": list(r.sources),
+        }
+        for r in recommendations
+        if r.song_id in songs
     ]
 
 
-def recommend_for(user, approach="for_you", k=10, filters=Filters()):
+def recommend_for(
+    user: User, approach: str = FOR_YOU, k: int = 10, filters: Filters = Filters()
+) -> dict[str, Any]:
     """Ranked, explained recommendations, from the per-user cache while fresh, else computed.
 
     The popular list with degraded=True if vectors are down; that one is never cached. The key
@@ -119,7 +152,7 @@ def recommend_for(user, approach="for_you", k=10, filters=Filters()):
     return result
 
 
-def _compute(user, approach, k, filters):
+def _compute(user: User, approach: str, k: int, filters: Filters) -> dict[str, Any]:
     """The list computed from scratch by the engines (recommend_for checked the arguments)."""
     ctx = user_context(user)
     catalog = SqlCatalog(item_model.current_model, peer_positives.cache(), fan_ranking.ranking())
@@ -137,14 +170,17 @@ def _compute(user, approach, k, filters):
     return {"user_id": user.id, "approach": approach, "k": k, "degraded": degraded, "items": _items(items)}
 
 
-def similar_songs(song, k=10, user=None):
+def similar_songs(song: Song, k: int = 10, user: User | None = None) -> dict[str, Any]:
     """Songs like this one (song radio), without the listener's dislikes; popular ones if vectors are down."""
     _check_k(k)
-    disliked = set()
+    disliked: set[int] = set()
+    # user may also be flask-login's anonymous user (untyped): is_authenticated False, no id
     if user is not None and getattr(user, "is_authenticated", False):
-        disliked = set(db.session.scalars(
-            sa.select(UserSong.song_id).where(UserSong.user_id == user.id, UserSong.disliked.is_(True))
-        ))
+        disliked = set(
+            db.session.scalars(
+                sa.select(UserSong.song_id).where(UserSong.user_id == user.id, UserSong.disliked.is_(True))
+            )
+        )
     catalog = SqlCatalog(fans=fan_ranking.ranking())
     try:
         items, degraded = similar_engine(song.id, ensure_collections(), catalog, k, exclude=disliked), False

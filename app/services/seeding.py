@@ -1,6 +1,9 @@
 """Seeding the database with demo users and the activity that follows their preferences."""
 
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,7 +17,7 @@ DEMO_PASSWORD_SUFFIX = "@000"
 SEED_GENRES = 24  # users' genre tags come from the most common genres, so they match real songs
 
 
-def demo_password(username):
+def demo_password(username: str) -> str:
     """The documented password of a seeded user: user7 -> user7@000."""
     return username + DEMO_PASSWORD_SUFFIX
 
@@ -26,7 +29,9 @@ class SeedResult:
     events: int = 0
 
 
-def seed_users(count, seed=0, prefix="user", on_step=None):
+def seed_users(
+    count: int, seed: int = 0, prefix: str = "user", on_step: Callable[[int], object] | None = None
+) -> SeedResult:
     """Create users prefix0..prefix{count-1} that don't exist yet; existing ones are kept."""
     names = [f"{prefix}{i}" for i in range(count)]
     existing = set(db.session.scalars(sa.select(User.username).where(User.username.in_(names))))
@@ -47,14 +52,19 @@ def seed_users(count, seed=0, prefix="user", on_step=None):
     return result
 
 
-def load_song_traits():
+def load_song_traits() -> list[synthetic.SongTraits]:
     """The traits of every song, in id order (the order matters for determinism)."""
     columns = [Song.id, Song.emotion, Song.genres] + [getattr(Song, c) for c in FLAG_COLUMNS]
     rows = db.session.execute(sa.select(*columns).order_by(Song.id))
     return [synthetic.song_traits(row[0], row[1], row[2], row[3:]) for row in rows]
 
 
-def seed_activities(per_user, seed=0, now=None, on_step=None):
+def seed_activities(
+    per_user: int,
+    seed: int = 0,
+    now: dt.datetime | None = None,
+    on_step: Callable[[int], object] | None = None,
+) -> SeedResult:
     """Generate activity for every user who has none yet; users with activity are kept as they are."""
     now = now or utcnow()
     songs = load_song_traits()
@@ -80,14 +90,13 @@ def seed_activities(per_user, seed=0, now=None, on_step=None):
     return result
 
 
-def _store_events(user_id, events):
-    states = {}
+def _store_events(user_id: int, events: Sequence[tuple[int, str, Any, dt.datetime]]) -> None:
+    states: dict[int, UserSong] = {}
     for song_id, kind, value, at in events:
         state = states.setdefault(song_id, UserSong.empty(user_id, song_id))
         state.apply(kind, value, at)
     event_rows = [
-        {"user_id": user_id, "song_id": s, "kind": k, "value": v, "created_at": at}
-        for s, k, v, at in events
+        {"user_id": user_id, "song_id": s, "kind": k, "value": v, "created_at": at} for s, k, v, at in events
     ]
     state_rows = [
         {c.key: getattr(state, c.key) for c in UserSong.__table__.columns} for state in states.values()
@@ -99,5 +108,8 @@ def _store_events(user_id, events):
         if state_rows:
             conn.execute(UserSong.__table__.insert(), state_rows)
         # As record_activity does: lists and neighbours' songs cached under the old version go stale.
-        conn.execute(sa.update(User.__table__).where(User.__table__.c.id == user_id)
-                     .values(rec_version=User.__table__.c.rec_version + 1))
+        conn.execute(
+            sa.update(User.__table__)
+            .where(User.__table__.c.id == user_id)
+            .values(rec_version=User.__table__.c.rec_version + 1)
+        )

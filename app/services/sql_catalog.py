@@ -1,23 +1,35 @@
 """The CatalogData the engines read, answered from SQL (and the process's item model)."""
 
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
 import numpy as np
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Song, SongVector, UserSong
-from ..recommend.items import NO_FILTERS, SongInfo, unit_rows
+from ..recommend.items import NO_FILTERS, Filters, PopularItem, SongInfo, Vector, unit_rows
 from ..recommend.taste import interaction_weight
-from .fan_ranking import read_ranking
+from .fan_ranking import FanRanking, read_ranking
+
+if TYPE_CHECKING:  # peer_positives imports this module: a runtime import would be circular
+    from ..recommend.item_model import ItemModel
+    from .peer_positives import PositivesCache
+
+# {user id: {song id: weight in (0, 1]}}: what positives() answers.
+Positives = dict[int, dict[int, float]]
+_Select = TypeVar("_Select", bound=sa.Select[*tuple[Any, ...]])
 
 
-def positive_states(user_ids=None):
+def positive_states(user_ids: Iterable[int] | None = None) -> Iterator[tuple[int, int, float]]:
     """(user id, song id, weight > 0) of every positive user-song state (of these users, when given).
 
     Core, not ORM: thousands of neighbour rows a request, and ORM row handling doubled the time.
     """
     t = UserSong.__table__
-    query = sa.select(t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked,
-                      t.c.disliked)
+    query = sa.select(
+        t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked, t.c.disliked
+    )
     if user_ids is not None:
         query = query.where(t.c.user_id.in_(list(user_ids)))
     for user_id, song_id, *state in db.session.connection().execute(query):
@@ -26,9 +38,9 @@ def positive_states(user_ids=None):
             yield user_id, song_id, weight
 
 
-def scaled_positives(user_ids):
+def scaled_positives(user_ids: Iterable[int] | None) -> Positives:
     """{user id: {song id: weight scaled so the user's strongest is 1}} of these users, read from SQL."""
-    weights = {}
+    weights: Positives = {}
     for user_id, song_id, weight in positive_states(user_ids):
         weights.setdefault(user_id, {})[song_id] = weight
     for songs in weights.values():
@@ -41,7 +53,12 @@ def scaled_positives(user_ids):
 class SqlCatalog:
     """The CatalogData the engines read, answered from SQL. One instance serves one request."""
 
-    def __init__(self, item_model=lambda: None, peers=None, fans=None):
+    def __init__(
+        self,
+        item_model: Callable[[], "ItemModel | None"] = lambda: None,
+        peers: "PositivesCache | None" = None,
+        fans: FanRanking | None = None,
+    ) -> None:
         """item_model() gives the process's current item model (app.services.item_model.current_model);
         peers, a PositivesCache (app.services.peer_positives), answers positives() when given;
         fans, a FanRanking (app.services.fan_ranking), ranks popular() when given."""
@@ -50,9 +67,9 @@ class SqlCatalog:
         self._fans = fans
         # For you's engines ask for the same songs again (candidates, their reasons, the artist cap):
         # each song is read once per request.
-        self._songs = {}
+        self._songs: dict[int, SongInfo] = {}
 
-    def songs(self, ids):
+    def songs(self, ids: Iterable[int]) -> dict[int, SongInfo]:
         """{id: SongInfo} for the ids that exist."""
         ids = set(ids)
         missing = [i for i in ids if i not in self._songs]
@@ -60,16 +77,32 @@ class SqlCatalog:
             t = Song.__table__
             # Core, not ORM: a For you request reads ~150 songs, and ORM rows cost twice the time.
             rows = db.session.connection().execute(
-                sa.select(t.c.id, t.c.title, t.c.artist, t.c.genre, t.c.genres, t.c.emotion, t.c.explicit,
-                          t.c.popularity).where(t.c.id.in_(missing))
+                sa.select(
+                    t.c.id,
+                    t.c.title,
+                    t.c.artist,
+                    t.c.genre,
+                    t.c.genres,
+                    t.c.emotion,
+                    t.c.explicit,
+                    t.c.popularity,
+                ).where(t.c.id.in_(missing))
             )
             # Unpacked as tuples: named attribute access on result rows cost 2 ms of 5 for 180 songs.
             for song_id, title, artist, genre, genres, emotion, explicit, popularity in rows:
-                self._songs[song_id] = SongInfo(song_id, title, artist, genre, tuple(genres or ()), emotion,
-                                                bool(explicit), popularity or 0)
+                self._songs[song_id] = SongInfo(
+                    song_id,
+                    title,
+                    artist,
+                    genre,
+                    tuple(genres or ()),
+                    emotion,
+                    bool(explicit),
+                    popularity or 0,
+                )
         return {i: self._songs[i] for i in ids if i in self._songs}
 
-    def vectors(self, ids):
+    def vectors(self, ids: Iterable[int]) -> dict[int, Vector]:
         """{id: float32 vector} of the songs that have one, read from SQL, the index's source, in one query.
 
         1.1 ms for 230 songs, where the vector store's retrieve and the conversion of its lists took 5.9.
@@ -78,28 +111,40 @@ class SqlCatalog:
         if not ids:
             return {}
         t = SongVector.__table__
-        rows = db.session.connection().execute(sa.select(t.c.song_id, t.c.vector).where(t.c.song_id.in_(ids))).all()
+        rows = (
+            db.session.connection()
+            .execute(sa.select(t.c.song_id, t.c.vector).where(t.c.song_id.in_(ids)))
+            .all()
+        )
         if not rows:
             return {}
-        return dict(zip((song_id for song_id, _ in rows),
-                        unit_rows(np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4").reshape(len(rows), -1))))
+        return dict(
+            zip(
+                (song_id for song_id, _ in rows),
+                unit_rows(
+                    np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4").reshape(len(rows), -1)
+                ),
+            )
+        )
 
-    def positives(self, user_ids):
+    def positives(self, user_ids: Iterable[int]) -> Positives:
         """{user id: {song id: weight scaled so the user's strongest is 1}}."""
         if self._peers is not None:
             return self._peers.positives(user_ids)
         return scaled_positives(user_ids)
 
-    def item_model(self):
+    def item_model(self) -> "ItemModel | None":
         """The process's item model as it is now; None until the first fit (never waits for one)."""
         return self._item_model()
 
-    def popular(self, k, filters, exclude):
+    def popular(self, k: int, filters: Filters, exclude: Collection[int]) -> list[PopularItem]:
         """The k songs most liked here, then most popular on Spotify, passing filters."""
         ranked = self._fans.rows() if self._fans is not None else read_ranking()
-        result, fan_songs = [], 0
+        result: list[PopularItem] = []
+        fan_songs = 0
         for row in ranked:
-            if filters != NO_FILTERS and not filters.accepts(row):
+            # a FanRow has every field accepts reads (genre, emotion, explicit)
+            if filters != NO_FILTERS and not filters.accepts(cast(SongInfo, row)):
                 continue
             fan_songs += 1
             if row.id not in exclude:
@@ -123,7 +168,7 @@ class SqlCatalog:
         return result
 
 
-def _popular_item(song_id, popularity, fans):
+def _popular_item(song_id: int, popularity: int | None, fans: int) -> PopularItem:
     if fans:
         reason = f"Popular here: liked by {fans} listener{'s' if fans != 1 else ''}"
     else:
@@ -131,7 +176,7 @@ def _popular_item(song_id, popularity, fans):
     return song_id, float(fans) + (popularity or 0) / 100, reason
 
 
-def _filtered(query, filters):
+def _filtered(query: _Select, filters: Filters) -> _Select:
     if filters.no_explicit:
         query = query.where(sa.not_(Song.explicit.is_(True)))
     if filters.genre:

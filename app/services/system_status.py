@@ -1,26 +1,28 @@
 """System status for admins and load balancers: is each part reachable, what it holds, seeding runs."""
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import ActivityEvent, SeedRun, Song, User
+from ..vectors import VectorStore
 from . import audit
 from .history import isoformat
 from .vector_index import vector_store
-from .vector_sync import collection_failed, collection_states, index_status
+from .vector_sync import CollectionState, collection_failed, collection_states, index_status
 
 log = logging.getLogger(__name__)
 
 
-def _failure(part, exc):
+def _failure(part: str, exc: BaseException) -> str:
     log.warning("health check: %s unavailable: %s", part, exc)
     return f"unavailable: {exc.__class__.__name__}: {exc}"[:500]
 
 
-def check_database():
-    """"ok", or why the database did not answer a SELECT 1."""
+def check_database() -> str:
+    """ "ok", or why the database did not answer a SELECT 1."""
     try:
         db.session.execute(sa.text("SELECT 1"))
         return "ok"
@@ -29,7 +31,7 @@ def check_database():
         return _failure("database", exc)
 
 
-def _where(store):
+def _where(store: VectorStore) -> str:
     """Where the store keeps its collections, for messages: a folder (and whether it is one) or a URL."""
     path = getattr(store, "path", None)
     if path is not None and path.exists() and not path.is_dir():
@@ -37,10 +39,12 @@ def _where(store):
     return str(path or getattr(store, "where", None) or store.backend)
 
 
-def _collection_text(name, state, store):
+def _collection_text(name: str, state: CollectionState, store: VectorStore) -> str:
     # No counts here: /healthz is public. The admin status page shows them (report["vectors"]).
     if state["state"] == "missing":
-        return f"missing: no collection {name!r} in {_where(store)}; `flask vectors sync` rebuilds it from SQL"
+        return (
+            f"missing: no collection {name!r} in {_where(store)}; `flask vectors sync` rebuilds it from SQL"
+        )
     if state["state"] == "empty":
         return "empty: no points while SQL says it holds some; `flask vectors sync` rewrites them"
     if state["state"] == "differs":  # searches work and sync catches up: reported, not a failure
@@ -72,7 +76,7 @@ def check_vector_store(database_ok: bool = True) -> tuple[str, dict[str, str]]:
     return "ok", texts
 
 
-def health() -> tuple[bool, dict]:
+def health() -> tuple[bool, dict[str, Any]]:
     """(healthy, {"status", "database", "vector_store", "collections"}) for /healthz."""
     database = check_database()
     vector_status, collections = check_vector_store(database == "ok")
@@ -81,38 +85,47 @@ def health() -> tuple[bool, dict]:
     return healthy, {**body, "collections": collections}
 
 
-def _count(model, *where):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+def _count(model: Any, *where: Any) -> int:
+    # COUNT(*) always returns one row, so never None
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))  # type: ignore[return-value]
 
 
-def record_seed_run(source):
+def record_seed_run(source: object) -> SeedRun:
     """Record a finished `flask seed all`, with what the database holds now."""
-    run = SeedRun(source=str(source)[:500], songs=_count(Song), users=_count(User),
-                  activities=_count(ActivityEvent))
+    run = SeedRun(
+        source=str(source)[:500], songs=_count(Song), users=_count(User), activities=_count(ActivityEvent)
+    )
     db.session.add(run)
     db.session.commit()
     return run
 
 
-def last_seed_run():
+def last_seed_run() -> SeedRun | None:
     """The most recent seeding run, or None."""
     return db.session.scalar(sa.select(SeedRun).order_by(SeedRun.id.desc()).limit(1))
 
 
-def seed_run_json(run):
+def seed_run_json(run: SeedRun | None) -> dict[str, Any] | None:
     """A seeding run as the API shows it, or None."""
     if run is None:
         return None
-    return {"finished_at": isoformat(run.finished_at), "source": run.source, "songs": run.songs,
-            "users": run.users, "activities": run.activities}
+    return {
+        "finished_at": isoformat(run.finished_at),
+        "source": run.source,
+        "songs": run.songs,
+        "users": run.users,
+        "activities": run.activities,
+    }
 
 
-def status_report(audit_limit=50):
+def status_report(audit_limit: int = 50) -> dict[str, Any]:
     """Counts, vector index against SQL, last seeding run, reachability and the latest audit entries."""
     database = check_database()
     vector_status, collections = check_vector_store(database == "ok")
-    report = {"database": {"status": database},
-              "vector_store": {"status": vector_status, "collections": collections}}
+    report: dict[str, Any] = {
+        "database": {"status": database},
+        "vector_store": {"status": vector_status, "collections": collections},
+    }
     if database != "ok":
         return report
     report["counts"] = {

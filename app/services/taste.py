@@ -9,14 +9,16 @@ read from SQL, and BACKGROUND of those songs as dots. A request only reads a two
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from ..extensions import db, per_app
-from ..models import ActivityEvent, Song, SongVector, UserSong, UserVector, from_blob
+from ..models import ActivityEvent, Song, SongVector, User, UserSong, UserVector, from_blob
 from ..recommend.taste import interaction_weight
 from ..taste_map import (
     Projection,
@@ -44,15 +46,19 @@ MONTHS_BACK = 400  # days of activity read for the charts (12 bars plus the part
 ID_CHUNK = 500  # ids per IN (...) when reading vectors
 NO_MOOD = "unknown"
 
+CatalogKey = tuple[str, int, int]  # (database URI, songs with a vector, highest song id)
+Vectors = dict[int, np.ndarray]  # song id -> vector
+Monthly = dict[str, dict[str, int]]  # "YYYY-MM" -> {mood or genre: count}
+
 
 @dataclass(frozen=True)
 class CatalogMap:
     """The fitted map of one catalog state."""
 
-    key: tuple  # catalog_key() when fitted
+    key: CatalogKey  # catalog_key() when fitted
     projection: Projection | None  # None when the catalog has fewer than 3 vectors
-    paths: dict  # mood -> SVG dot path of its background songs
-    counts: dict  # mood -> background dots
+    paths: dict[str, str]  # mood -> SVG dot path of its background songs
+    counts: dict[str, int]  # mood -> background dots
     songs: int  # songs with a vector
     fit_seconds: float
 
@@ -68,7 +74,7 @@ class MarkedSong:
     y: float | None = None
 
 
-def catalog_key() -> tuple:
+def catalog_key() -> CatalogKey:
     """What identifies the catalog's vectors: their count and highest song id.
 
     Two queries, not one: SQLite answers a bare count(*) and max(song_id) each in about 0.02 ms at
@@ -79,29 +85,32 @@ def catalog_key() -> tuple:
     """
     count = db.session.scalar(sa.select(sa.func.count()).select_from(SongVector))
     top = db.session.scalar(sa.select(sa.func.max(SongVector.song_id)))
-    return (current_app.config["SQLALCHEMY_DATABASE_URI"], int(count), int(top or 0))
+    # COUNT(*) always returns a row, so count is never None
+    return (current_app.config["SQLALCHEMY_DATABASE_URI"], int(count), int(top or 0))  # type: ignore[arg-type]
 
 
-def _vectors_with_moods(ids):
+def _vectors_with_moods(ids: Iterable[int]) -> dict[int, tuple[np.ndarray, str | None]]:
     """{song id: (vector, emotion)} for these ids, read ID_CHUNK at a time."""
-    found = {}
+    found: dict[int, tuple[np.ndarray, str | None]] = {}
     ids = [int(i) for i in ids]
     for start in range(0, len(ids), ID_CHUNK):
         rows = db.session.execute(
             sa.select(SongVector.song_id, SongVector.vector, Song.emotion)
             .join(Song, Song.id == SongVector.song_id)
-            .where(SongVector.song_id.in_(ids[start:start + ID_CHUNK]))
+            .where(SongVector.song_id.in_(ids[start : start + ID_CHUNK]))
         )
         for song_id, blob, emotion in rows:
             found[song_id] = (from_blob(blob), emotion)
     return found
 
 
-def fit_catalog_map(key: tuple | None = None) -> CatalogMap:
+def fit_catalog_map(key: CatalogKey | None = None) -> CatalogMap:
     """Fit the basis on a seeded sample of song vectors and place a seeded subset as dots."""
     started = time.perf_counter()
     key = key or catalog_key()
-    ids = np.array(db.session.scalars(sa.select(SongVector.song_id).order_by(SongVector.song_id)).all(), dtype=np.int64)
+    ids = np.array(
+        db.session.scalars(sa.select(SongVector.song_id).order_by(SongVector.song_id)).all(), dtype=np.int64
+    )
     chosen = ids[sample_indices(len(ids), FIT_SAMPLE, SEED)]  # random order: its head is a random subset
     rows = _vectors_with_moods(chosen)
     chosen = [int(i) for i in chosen if int(i) in rows]
@@ -112,6 +121,8 @@ def fit_catalog_map(key: tuple | None = None) -> CatalogMap:
     background = chosen[:BACKGROUND]
     points = canvas_points(projection, np.stack([rows[i][0] for i in background]))
     moods = np.array([rows[i][1] or NO_MOOD for i in background])
+    paths: dict[str, str]
+    counts: dict[str, int]
     paths, counts = {}, {}
     for mood in sorted(set(moods)):
         mask = moods == mood
@@ -126,17 +137,17 @@ class MapHolder:
     map, or None before the first fit, and the page says the map is being prepared. Tests fit inline.
     """
 
-    def __init__(self, app):
+    def __init__(self, app: Flask) -> None:
         self.app = app
         self.map: CatalogMap | None = None
         self._fit = OneThread(self._run, "taste-map-fit")
-        self._failed_key = None
+        self._failed_key: CatalogKey | None = None
 
     @property
     def _inline(self) -> bool:
         return self.app.config.get("TASTE_MAP_FIT") == "inline"
 
-    def current(self, key: tuple | None = None) -> CatalogMap | None:
+    def current(self, key: CatalogKey | None = None) -> CatalogMap | None:
         """The map there is now; starts a refit when the catalog changed since it was fitted."""
         key = key or catalog_key()
         current = self.map
@@ -144,7 +155,7 @@ class MapHolder:
             self.refresh(wait=self._inline)
         return self.map
 
-    def failed(self, key: tuple) -> bool:
+    def failed(self, key: CatalogKey) -> bool:
         """True when the last fit of this catalog state failed (the page says so instead of waiting)."""
         return key == self._failed_key
 
@@ -173,12 +184,12 @@ class MapHolder:
             log.exception("taste map fit failed")
 
 
-def holder(app=None) -> MapHolder:
+def holder(app: Flask | None = None) -> MapHolder:
     """The app's map holder, created on first use."""
-    return per_app(EXTENSION, MapHolder, app)
+    return cast(MapHolder, per_app(EXTENSION, MapHolder, app))
 
 
-def own_songs(user_id: int, limit: int = OWN_LIMIT) -> tuple[list[MarkedSong], dict, int]:
+def own_songs(user_id: int, limit: int = OWN_LIMIT) -> tuple[list[MarkedSong], Vectors, int]:
     """(the user's most recent positive songs, {id: vector}, how many positive songs they have).
 
     Positive as the taste vector counts them: liked, saved, rated 4-5 or replayed, not disliked.
@@ -186,18 +197,34 @@ def own_songs(user_id: int, limit: int = OWN_LIMIT) -> tuple[list[MarkedSong], d
     positive = sa.and_(
         UserSong.user_id == user_id,
         UserSong.disliked.is_(False),
-        sa.or_(UserSong.liked.is_(True), UserSong.bookmarked.is_(True), UserSong.rating >= 4,
-               UserSong.play_count > 1),
+        sa.or_(
+            UserSong.liked.is_(True),
+            UserSong.bookmarked.is_(True),
+            UserSong.rating >= 4,
+            UserSong.play_count > 1,
+        ),
     )
     rows = db.session.execute(
-        sa.select(UserSong.song_id, UserSong.play_count, UserSong.liked, UserSong.rating, UserSong.bookmarked,
-                  Song.title, Song.artist, Song.emotion, Song.genre, SongVector.vector)
+        sa.select(
+            UserSong.song_id,
+            UserSong.play_count,
+            UserSong.liked,
+            UserSong.rating,
+            UserSong.bookmarked,
+            Song.title,
+            Song.artist,
+            Song.emotion,
+            Song.genre,
+            SongVector.vector,
+        )
         .join(Song, Song.id == UserSong.song_id)
         .outerjoin(SongVector, SongVector.song_id == UserSong.song_id)
         .where(positive)
         .order_by(UserSong.updated_at.desc(), UserSong.song_id)
         .limit(limit)
     ).all()
+    songs: list[MarkedSong]
+    vectors: Vectors
     songs, vectors = [], {}
     for song_id, plays, liked, rating, bookmarked, title, artist, emotion, genre, blob in rows:
         if interaction_weight(plays, liked, rating, bookmarked) <= 0:  # e.g. liked but rated 1
@@ -205,17 +232,27 @@ def own_songs(user_id: int, limit: int = OWN_LIMIT) -> tuple[list[MarkedSong], d
         songs.append(MarkedSong(song_id, title, artist, emotion, genre))
         if blob:
             vectors[song_id] = from_blob(blob)
-    total = len(songs) if len(rows) < limit else db.session.scalar(
-        sa.select(sa.func.count()).select_from(UserSong).where(positive)
+    total = (
+        len(songs)
+        if len(rows) < limit
+        else db.session.scalar(sa.select(sa.func.count()).select_from(UserSong).where(positive))
     )
-    return songs, vectors, total
+    return songs, vectors, total  # type: ignore[return-value]  # a COUNT(*) is never None
 
 
-def for_you_songs(user) -> tuple[list[MarkedSong], dict, bool]:
+def for_you_songs(user: User) -> tuple[list[MarkedSong], Vectors, bool]:
     """(the user's current For you list, {id: vector}, degraded), through the recommendation cache."""
     result = recommend_for(user, "for_you", FOR_YOU_K)
-    songs = [MarkedSong(item["song"]["id"], item["song"]["title"], item["song"]["artist"],
-                        item["song"]["emotion"], item["song"]["genre"]) for item in result["items"]]
+    songs = [
+        MarkedSong(
+            item["song"]["id"],
+            item["song"]["title"],
+            item["song"]["artist"],
+            item["song"]["emotion"],
+            item["song"]["genre"],
+        )
+        for item in result["items"]
+    ]
     found = _vectors_with_moods([song.id for song in songs])
     return songs, {song_id: vector for song_id, (vector, _) in found.items()}, bool(result["degraded"])
 
@@ -226,7 +263,7 @@ def taste_vector(user_id: int) -> np.ndarray | None:
     return from_blob(blob) if blob else None
 
 
-def place(catalog_map: CatalogMap | None, songs: list[MarkedSong], vectors: dict) -> None:
+def place(catalog_map: CatalogMap | None, songs: list[MarkedSong], vectors: Vectors) -> None:
     """Give each song with a vector its position on the map (in place)."""
     if catalog_map is None or catalog_map.projection is None:
         return
@@ -238,7 +275,7 @@ def place(catalog_map: CatalogMap | None, songs: list[MarkedSong], vectors: dict
         song.x, song.y = round(float(x), 1), round(float(y), 1)
 
 
-def monthly_activity(user_id: int) -> tuple[dict, dict]:
+def monthly_activity(user_id: int) -> tuple[Monthly, Monthly]:
     """({"YYYY-MM": {mood: n}}, {"YYYY-MM": {genre: n}}) of the user's plays, likes, saves and 4-5
     ratings, over the last MONTHS_BACK days before their latest event."""
     latest = db.session.scalar(
@@ -254,13 +291,15 @@ def monthly_activity(user_id: int) -> tuple[dict, dict]:
         .where(
             ActivityEvent.user_id == user_id,
             ActivityEvent.created_at >= latest - dt.timedelta(days=MONTHS_BACK),
-            sa.or_(ActivityEvent.kind.in_(("play", "like", "bookmark")),
-                   sa.and_(ActivityEvent.kind == "rate", ActivityEvent.value >= 4)),
+            sa.or_(
+                ActivityEvent.kind.in_(("play", "like", "bookmark")),
+                sa.and_(ActivityEvent.kind == "rate", ActivityEvent.value >= 4),
+            ),
         )
         .group_by(year, month, Song.emotion, Song.genre)
     )
-    moods: dict = {}
-    genres: dict = {}
+    moods: Monthly = {}
+    genres: Monthly = {}
     for y, m, emotion, genre, count in rows:
         key = f"{int(y):04d}-{int(m):02d}"
         mood_row = moods.setdefault(key, {})
@@ -279,11 +318,11 @@ class TastePage:
     for_you: list[MarkedSong]
     degraded: bool
     you: tuple[float, float] | None  # the taste vector's position
-    moods: dict
-    genres: dict
+    moods: Monthly
+    genres: Monthly
 
 
-def taste_page(user) -> TastePage:
+def taste_page(user: User) -> TastePage:
     """Everything the page shows for this user (their own data only)."""
     maps, key = holder(), catalog_key()
     catalog_map = maps.current(key)

@@ -1,6 +1,8 @@
 """Comparing the vector index with SQL, and repairing it: missing points, orphans, stale songs."""
 
 import sys
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from tqdm import tqdm
@@ -8,19 +10,36 @@ from tqdm import tqdm
 from ..embeddings import text_hash
 from ..extensions import db
 from ..models import Song, SongVector, User, UserVector
-from .user_vectors import refresh_user_vectors
 from ..vectors import VectorStore, VectorStoreError
+from .user_vectors import refresh_user_vectors
 from .vector_index import (
-    SONGS, USERS, embed_songs, embedder, ensure_collections, indexed_in_sql, iter_song_pages,
-    mark_songs_unindexed, song_embedding_text, vector_store,
+    SONGS,
+    USERS,
+    embed_songs,
+    embedder,
+    ensure_collections,
+    indexed_in_sql,
+    iter_song_pages,
+    mark_songs_unindexed,
+    song_embedding_text,
+    vector_store,
 )
 
 
-def _count(model):
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+class CollectionState(TypedDict):
+    """One collection against SQL, as collection_states gives it."""
+
+    state: str
+    points: int | None
+    expected: int
 
 
-def stale_song_count():
+def _count(model: Any) -> int:
+    # COUNT(*) always returns one row, so never None
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))  # type: ignore[return-value]
+
+
+def stale_song_count() -> int:
     """Songs with no vector, a vector of older text, or a point the index missed."""
     stale = 0
     for page in iter_song_pages():
@@ -30,7 +49,7 @@ def stale_song_count():
     return stale
 
 
-def collection_states(store: VectorStore | None = None) -> dict[str, dict]:
+def collection_states(store: VectorStore | None = None) -> dict[str, CollectionState]:
     """Open each collection and compare its points with SQL: {name: {"state", "points", "expected"}}.
 
     state is "ok"; "differs" (points and SQL disagree, yet searches work: sync repairs it);
@@ -40,7 +59,7 @@ def collection_states(store: VectorStore | None = None) -> dict[str, dict]:
     """
     store = store or vector_store()
     existing = set(store.collections())  # a store that cannot even list raises VectorStoreError
-    states = {}
+    states: dict[str, CollectionState] = {}
     for name in (SONGS, USERS):
         expected, points = indexed_in_sql(name), None
         if name not in existing:
@@ -64,11 +83,11 @@ def collection_failed(state: str) -> bool:
     return state.split(":", 1)[0] in FAILED_STATES
 
 
-def index_status():
+def index_status() -> dict[str, Any]:
     """What SQL says the index should hold against what it holds, with each difference in words."""
     store = vector_store()
     model = embedder()
-    status = {
+    status: dict[str, Any] = {
         "backend": store.backend,
         "model": model.name,
         "dimension": model.dim,
@@ -89,9 +108,9 @@ def index_status():
     return status
 
 
-def differences(status: dict) -> list[str]:
+def differences(status: dict[str, Any]) -> list[str]:
     """Each way the index and SQL disagree, as a sentence; empty when they match."""
-    found = []
+    found: list[str] = []
     for name in (SONGS, USERS):
         row = status[name]
         if row["state"] != "ok" and row["state"] != "differs":
@@ -103,10 +122,12 @@ def differences(status: dict) -> list[str]:
     return found
 
 
-def sync_index(batch_size=64, on_step=None):
+def sync_index(
+    batch_size: int = 64, on_step: Callable[[int], object] | None = None
+) -> dict[str, dict[str, int]]:
     """Make the index match SQL: drop orphan points, write missing ones, re-embed stale songs."""
     store = ensure_collections(create=True)
-    report = {}
+    report: dict[str, dict[str, int]] = {}
     song_ids = set(db.session.scalars(sa.select(Song.id)))
     points = store.ids(SONGS)
     orphans = points - song_ids
@@ -117,8 +138,10 @@ def sync_index(batch_size=64, on_step=None):
         mark_songs_unindexed(missing)  # their SQL vectors are written again below, no model call
     result = embed_songs(batch_size=batch_size, on_step=on_step)
     report["songs"] = {
-        "orphans_removed": len(orphans), "missing": len(missing),
-        "embedded": result.embedded, "reindexed": result.reindexed,
+        "orphans_removed": len(orphans),
+        "missing": len(missing),
+        "embedded": result.embedded,
+        "reindexed": result.reindexed,
     }
 
     user_ids = set(db.session.scalars(sa.select(User.id)))
@@ -126,17 +149,22 @@ def sync_index(batch_size=64, on_step=None):
     user_orphans = user_points - user_ids
     if user_orphans:
         store.delete(USERS, list(user_orphans))
-    unindexed = set(
-        db.session.scalars(sa.select(UserVector.user_id).where(UserVector.indexed.is_(False)))
-    )
+    unindexed = set(db.session.scalars(sa.select(UserVector.user_id).where(UserVector.indexed.is_(False))))
     with_vectors = set(db.session.scalars(sa.select(UserVector.user_id)))
     # Users with no vector yet, a vector but no point, or a point the store missed: compute again.
     to_refresh = (user_ids - with_vectors) | (with_vectors - user_points) | unindexed
     if to_refresh:
         # The CLI's bar counts songs; users get their own (on a terminal only, as cli/progress.py),
         # since a first sync computes every user's taste vector and may embed their preferences.
-        with tqdm(total=len(to_refresh), desc="Taste vectors", unit="user", file=sys.stderr,
-                  disable=not sys.stderr.isatty(), dynamic_ncols=True, leave=False) as bar:
+        with tqdm(
+            total=len(to_refresh),
+            desc="Taste vectors",
+            unit="user",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+            dynamic_ncols=True,
+            leave=False,
+        ) as bar:
             refresh_user_vectors(to_refresh, on_step=bar.update)
     report["users"] = {"orphans_removed": len(user_orphans), "refreshed": len(to_refresh)}
     return report
