@@ -45,10 +45,16 @@ def build_app(tmp: Path, songs: int):
     from app.services.catalog_import import import_spotify_csv
     from tests.fakes import HashingEmbedder  # no model load: this measures the web layer
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
-                      "QDRANT_LOCATION": ":memory:", "EMBEDDING_WARMUP": "off",
-                      "API_WRITE_LIMIT_PER_ACCOUNT": "1000000 per minute",
-                      "API_WRITE_LIMIT_PER_ADDRESS": "1000000 per minute"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
+            "QDRANT_LOCATION": ":memory:",
+            "EMBEDDING_WARMUP": "off",
+            "API_WRITE_LIMIT_PER_ACCOUNT": "1000000 per minute",
+            "API_WRITE_LIMIT_PER_ADDRESS": "1000000 per minute",
+        }
+    )
     app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         upgrade()
@@ -70,8 +76,13 @@ def fixed_page(app) -> SimpleNamespace:
 
 def bare_app(page: SimpleNamespace) -> Flask:
     bare = Flask("bare")
-    body = {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total,
-            "pages": page.pages}
+    body = {
+        "items": page.items,
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "pages": page.pages,
+    }
 
     @bare.get("/json")
     def json_route():
@@ -89,8 +100,9 @@ def per_request_us(call, requests: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--songs", type=int, default=300)
@@ -115,8 +127,9 @@ def main() -> None:
             catalog.page_of_songs, catalog.song_json = real_page_of_songs, real_song_json
 
     def like():
-        return client.post("/api/v1/me/activities", json={"song_id": song_id, "action": next(actions)},
-                           headers=headers)
+        return client.post(
+            "/api/v1/me/activities", json={"song_id": song_id, "action": next(actions)}, headers=headers
+        )
 
     routes = {
         "bare": lambda: bare.get("/json"),
@@ -138,8 +151,10 @@ def main() -> None:
     print(f"{args.rounds} rounds x {args.requests} requests, {args.songs} songs; microseconds per request")
     print(f"{'route':<24}{'median':>9}{'x bare':>8}{'best':>9}{'x bare':>8}")
     for name, values in times.items():
-        print(f"{name:<24}{median(values):>9.0f}{median(values) / base:>8.2f}"
-              f"{min(values):>9.0f}{min(values) / base_best:>8.2f}")
+        print(
+            f"{name:<24}{median(values):>9.0f}{median(values) / base:>8.2f}"
+            f"{min(values):>9.0f}{min(values) / base_best:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

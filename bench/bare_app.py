@@ -24,21 +24,23 @@ def _songs(count, seed=11):
     songs = []
     for n in range(1, count + 1):
         title = " ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4)))
-        songs.append({
-            "id": n,
-            "title": title,
-            "artist": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
-            "album": f"{rng.choice(WORDS).title()} Sessions",
-            "genre": rng.choice(GENRES),
-            "emotion": rng.choice(EMOTIONS),
-            "explicit": rng.random() < 0.2,
-            "popularity": rng.randint(0, 100),
-            "duration_s": rng.randint(120, 360),
-            "release_date": f"20{rng.randint(0, 24):02d}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            "tempo": round(rng.uniform(60, 180), 1),
-            "energy": round(rng.random(), 3),
-            "valence": round(rng.random(), 3),
-        })
+        songs.append(
+            {
+                "id": n,
+                "title": title,
+                "artist": f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}",
+                "album": f"{rng.choice(WORDS).title()} Sessions",
+                "genre": rng.choice(GENRES),
+                "emotion": rng.choice(EMOTIONS),
+                "explicit": rng.random() < 0.2,
+                "popularity": rng.randint(0, 100),
+                "duration_s": rng.randint(120, 360),
+                "release_date": f"20{rng.randint(0, 24):02d}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                "tempo": round(rng.uniform(60, 180), 1),
+                "energy": round(rng.random(), 3),
+                "valence": round(rng.random(), 3),
+            }
+        )
     return songs
 
 

@@ -64,8 +64,18 @@ def one_run(env, warmup, wait, run):
     env = {**env, "EMBEDDING_WARMUP": warmup}
     started = time.perf_counter()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{PORT}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         opener = client()
@@ -77,14 +87,25 @@ def one_run(env, warmup, wait, run):
                 pass
             time.sleep(0.05)
         up = time.perf_counter() - started
-        status, _ = request(opener, "/auth/login", {"username": "user0", "password": "user0@000",
-                                                      "csrf_token": token(request(opener, "/auth/login")[1])})
+        status, _ = request(
+            opener,
+            "/auth/login",
+            {
+                "username": "user0",
+                "password": "user0@000",
+                "csrf_token": token(request(opener, "/auth/login")[1]),
+            },
+        )
         assert status == 302, status
         time.sleep(wait)
         times = []
         for n in range(2):
-            form = {"age": "30", "bio": f"run {run} save {n} {warmup} {time.time()}", "emotions": ["joy"],
-                    "csrf_token": token(request(opener, "/profile/")[1])}
+            form = {
+                "age": "30",
+                "bio": f"run {run} save {n} {warmup} {time.time()}",
+                "emotions": ["joy"],
+                "csrf_token": token(request(opener, "/profile/")[1]),
+            }
             start = time.perf_counter()
             status, _ = request(opener, "/profile/", form)
             times.append(time.perf_counter() - start)
@@ -101,15 +122,24 @@ def main():
     parser.add_argument("--waits", default="0,20", help="seconds between the server answering and the save")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "FLASK_APP": "app", "DATABASE_URL": f"sqlite:///{tmp}/first.db",
-               "VECTORS_PATH": f"{tmp}/vectors", "SECRET_KEY": "bench-only-" + "x" * 32}
+        env = {
+            **os.environ,
+            "FLASK_APP": "app",
+            "DATABASE_URL": f"sqlite:///{tmp}/first.db",
+            "VECTORS_PATH": f"{tmp}/vectors",
+            "SECRET_KEY": "bench-only-" + "x" * 32,
+        }
         prepare(tmp, env)
-        print(f"{'warm-up':8}{'wait s':>8}{'run':>5}{'server up s':>13}{'first save s':>14}{'second save s':>15}")
+        print(
+            f"{'warm-up':8}{'wait s':>8}{'run':>5}{'server up s':>13}{'first save s':>14}{'second save s':>15}"
+        )
         for wait in (float(w) for w in args.waits.split(",")):
             for warmup in ("off", "auto"):
                 for run in range(args.runs):
                     up, (first, second) = one_run(env, warmup, wait, run)
-                    print(f"{warmup:8}{wait:>8.0f}{run:>5}{up:>13.2f}{first:>14.2f}{second:>15.3f}", flush=True)
+                    print(
+                        f"{warmup:8}{wait:>8.0f}{run:>5}{up:>13.2f}{first:>14.2f}{second:>15.3f}", flush=True
+                    )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ def convert(src, out, seed=0, test_share=TEST_SHARE, item_tags=ITEM_TAGS, user_t
     src, out = Path(src), Path(out)
     artists = {row[0]: row[1] for row in read_table(src / "artists.dat")}
     # ';' separates tags in the CSVs, so one inside a tag becomes ','.
-    tag_names = {row[0]: row[1].strip().lower().replace(";", ",") for row in read_table(src / "tags.dat", "latin-1")}
+    tag_names = {
+        row[0]: row[1].strip().lower().replace(";", ",") for row in read_table(src / "tags.dat", "latin-1")
+    }
     plays = defaultdict(dict)
     for user, artist, weight in read_table(src / "user_artists.dat"):
         plays[user][artist] = weight
@@ -91,7 +93,11 @@ def convert(src, out, seed=0, test_share=TEST_SHARE, item_tags=ITEM_TAGS, user_t
         with open(out / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["user_id", "item_id", "weight"])
-            rows = [(user, artist, plays[user][artist]) for user in users for artist in sorted(side[user], key=int)]
+            rows = [
+                (user, artist, plays[user][artist])
+                for user in users
+                for artist in sorted(side[user], key=int)
+            ]
             writer.writerows(rows)
             counts[name] = len(rows)
     return counts

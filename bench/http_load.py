@@ -54,23 +54,38 @@ HTML_ROUTES = ["browse", "search", "song", "page:for_you"] + [f"rec:{a}" for a i
 API_ROUTES = [f"api:{a}" for a in APPROACHES] + ["api:songs"]
 CACHED_ROUTES = ["page:for_you"] + [f"rec:{a}" for a in APPROACHES] + [f"api:{a}" for a in APPROACHES]
 MIX = [  # (route label, weight)
-    ("browse", 3), ("search", 2), ("song", 3), ("rec:for_you", 2), ("rec:content", 1),
-    ("rec:collaborative", 1), ("rec:knowledge", 1), ("rec:item_based", 1), ("api:for_you", 1),
-    ("api:content", 1), ("api:collaborative", 1), ("api:knowledge", 1), ("api:item_based", 1),
-    ("api:popular", 1), ("api:songs", 1), ("post:like", 2), ("post:rate", 2),
+    ("browse", 3),
+    ("search", 2),
+    ("song", 3),
+    ("rec:for_you", 2),
+    ("rec:content", 1),
+    ("rec:collaborative", 1),
+    ("rec:knowledge", 1),
+    ("rec:item_based", 1),
+    ("api:for_you", 1),
+    ("api:content", 1),
+    ("api:collaborative", 1),
+    ("api:knowledge", 1),
+    ("api:item_based", 1),
+    ("api:popular", 1),
+    ("api:songs", 1),
+    ("post:like", 2),
+    ("post:rate", 2),
 ]
 
 
 def seed(env):
     flask = [sys.executable, "-m", "flask"]
-    subprocess.run(flask + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(flask + ["seed", "all", "--if-empty"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*flask, "seed", "all", "--if-empty"], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
 def config_defaults(env):
     """The workers and threads gunicorn.conf.py gives in this environment (read as gunicorn reads it)."""
     code = "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     workers, threads = out.stdout.split()
     return {"workers": workers, "threads": threads}
 
@@ -103,18 +118,26 @@ def routes_phase(app_port, bare_port, sessions, clients, seconds, routes, song_c
         result = run_load(app_port, sessions, clients, seconds, lambda rng, r=route: r, song_count)
         base = bare["bare:json" if route.startswith("api:") else "bare:page"]
         print(row(route, result, route, base))
-        summary[f"{route} @{clients}"] = (result.rate(route), result.percentiles(route)[1], 100 * result.rate(route) / base)
+        summary[f"{route} @{clients}"] = (
+            result.rate(route),
+            result.percentiles(route)[1],
+            100 * result.rate(route) / base,
+        )
 
 
 def mix_phase(app_port, sessions, clients, seconds, instance, song_count, summary):
     labels, weights = zip(*MIX)
     before = db_count(instance, "activity_events")
-    result = run_load(app_port, sessions, clients, seconds, lambda rng: rng.choices(labels, weights)[0], song_count)
+    result = run_load(
+        app_port, sessions, clients, seconds, lambda rng: rng.choices(labels, weights)[0], song_count
+    )
     added = db_count(instance, "activity_events") - before
     total = sum(len(v) for v in result.latencies.values())
-    print(f"\n-- mix, {clients} clients, {seconds} s: {total / seconds:.1f} requests/s, "
-          f"{sum(result.errors.values())} errors, posts answered 2xx {result.posts_ok}, events added {added} "
-          f"-> lost writes {result.posts_ok - added}\n{HEADER}")
+    print(
+        f"\n-- mix, {clients} clients, {seconds} s: {total / seconds:.1f} requests/s, "
+        f"{sum(result.errors.values())} errors, posts answered 2xx {result.posts_ok}, events added {added} "
+        f"-> lost writes {result.posts_ok - added}\n{HEADER}"
+    )
     for route in labels:
         print(row(route, result, route))
         summary[f"mix:{route} @{clients}"] = (result.rate(route), result.percentiles(route)[1], None)
@@ -151,7 +174,9 @@ def measure_setting(args, env, instance, workers, threads, sessions, song_count)
     """Start the app and the bare app on one setting, probe, warm, run the phases; stop both."""
     app_port, bare_port = free_port(), free_port()
     app = start_gunicorn("wsgi:app", app_port, env, threads, workers, f"{instance}/app.log", "/auth/login")
-    bare = start_gunicorn("bench.bare_app:app", bare_port, env, threads, workers, f"{instance}/bare.log", "/ready")
+    bare = start_gunicorn(
+        "bench.bare_app:app", bare_port, env, threads, workers, f"{instance}/bare.log", "/ready"
+    )
     try:
         # Cookies and tokens outlive a restart: the SECRET_KEY and the database stay. The probe runs
         # first, before 49 more logins give the model time to load.
@@ -159,8 +184,10 @@ def measure_setting(args, env, instance, workers, threads, sessions, song_count)
         sessions = sessions or [log_in(app_port, 0)]
         if not args.no_stall_probe:
             save, status, beside, alone = stall_probe(app_port, sessions[0])
-            print(f"stall probe: profile save {save:.0f} ms ({status}); slowest of 5 GETs of /songs/ "
-                  f"beside it {beside:.0f} ms, after it {alone:.0f} ms")
+            print(
+                f"stall probe: profile save {save:.0f} ms ({status}); slowest of 5 GETs of /songs/ "
+                f"beside it {beside:.0f} ms, after it {alone:.0f} ms"
+            )
         if first:
             sessions += [log_in(app_port, n) for n in range(1, USERS)]
         warm = time.perf_counter()
@@ -169,7 +196,9 @@ def measure_setting(args, env, instance, workers, threads, sessions, song_count)
         summary = {}
         for clients in args.clients_list:
             if "routes" in args.phase_set:
-                routes_phase(app_port, bare_port, sessions, clients, args.seconds, args.route_list, song_count, summary)
+                routes_phase(
+                    app_port, bare_port, sessions, clients, args.seconds, args.route_list, song_count, summary
+                )
             if "mix" in args.phase_set:
                 mix_phase(app_port, sessions, clients, args.seconds, instance, song_count, summary)
         return summary, sessions
@@ -182,15 +211,32 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="8,32", help="client counts, comma-separated")
     parser.add_argument("--seconds", type=int, default=20, help="length of each measurement")
-    parser.add_argument("--threads", default="", help="threads per worker, comma-separated (default: the config's)")
-    parser.add_argument("--workers", default="", help="workers, comma-separated (default: the config's; >1 needs --qdrant-url)")
-    parser.add_argument("--cache", choices=("hit", "miss"), default="hit",
-                        help="hit: the recommendation cache on, warmed first; miss: RECOMMENDATION_CACHE_TTL=0")
-    parser.add_argument("--rounds", type=int, default=1, help="run every setting this many times, interleaved")
+    parser.add_argument(
+        "--threads", default="", help="threads per worker, comma-separated (default: the config's)"
+    )
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="workers, comma-separated (default: the config's; >1 needs --qdrant-url)",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=("hit", "miss"),
+        default="hit",
+        help="hit: the recommendation cache on, warmed first; miss: RECOMMENDATION_CACHE_TTL=0",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every setting this many times, interleaved"
+    )
     parser.add_argument("--phases", default="routes,mix", help="routes, mix, or both")
-    parser.add_argument("--routes", help="routes for the routes phase (default: every page, tab and API route)")
-    parser.add_argument("--reads-only", action="store_true",
-                        help="leave the like/rate posts out of the mix (each one makes that user's cached lists stale)")
+    parser.add_argument(
+        "--routes", help="routes for the routes phase (default: every page, tab and API route)"
+    )
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="leave the like/rate posts out of the mix (each one makes that user's cached lists stale)",
+    )
     parser.add_argument("--no-stall-probe", action="store_true")
     parser.add_argument("--instance", help="reuse a seeded instance folder (default: a new temporary one)")
     parser.add_argument("--qdrant-url", help="serve from this Qdrant server instead of Qdrant Edge")
@@ -201,8 +247,11 @@ def main():
     args.route_list = args.routes.split(",") if args.routes else HTML_ROUTES + API_ROUTES
     args.clients_list = [int(c) for c in args.clients.split(",")]
     config = config_defaults(environment("/nonexistent", args.cache, args.qdrant_url))
-    settings = [(int(w), int(t)) for w in (args.workers or config["workers"]).split(",")
-                for t in (args.threads or config["threads"]).split(",")]
+    settings = [
+        (int(w), int(t))
+        for w in (args.workers or config["workers"]).split(",")
+        for t in (args.threads or config["threads"]).split(",")
+    ]
     names = [f"-w {w} --threads {t}" for w, t in settings]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,8 +260,10 @@ def main():
         start = time.perf_counter()
         seed(env)
         song_count = db_count(instance, "songs")
-        print(f"seeded in {time.perf_counter() - start:.0f} s: {song_count} songs, "
-              f"{'Qdrant server' if args.qdrant_url else 'Qdrant Edge'}, cache {args.cache}, logs in {instance}/*.log")
+        print(
+            f"seeded in {time.perf_counter() - start:.0f} s: {song_count} songs, "
+            f"{'Qdrant server' if args.qdrant_url else 'Qdrant Edge'}, cache {args.cache}, logs in {instance}/*.log"
+        )
         sessions, summaries = None, defaultdict(list)
         for round_ in range(1, args.rounds + 1):
             # Every other round runs the settings in reverse (A B C, C B A): a machine that gets
@@ -220,7 +271,9 @@ def main():
             order = list(zip(settings, names))
             for (workers, threads), name in order if round_ % 2 else order[::-1]:
                 print(f"\n==== round {round_}: gunicorn -c gunicorn.conf.py {name}")
-                summary, sessions = measure_setting(args, env, instance, workers, threads, sessions, song_count)
+                summary, sessions = measure_setting(
+                    args, env, instance, workers, threads, sessions, song_count
+                )
                 summaries[name].append(summary)
         if len(settings) > 1 or args.rounds > 1:
             print_summary(names, summaries)

@@ -19,7 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.recommend import item_model  # noqa: E402
+from app.recommend import item_model
 
 
 def likes(users, songs, per_user, seed=0):
@@ -38,7 +38,9 @@ def peak_mb():
 
 def fit64(users, songs, max_items):
     """The same fit in float64: the baseline."""
-    return item_model.fit_item_model_from_pairs(users, songs, max_items=max_items, version="f64", dtype=np.float64)
+    return item_model.fit_item_model_from_pairs(
+        users, songs, max_items=max_items, version="f64", dtype=np.float64
+    )
 
 
 def main():
@@ -77,12 +79,16 @@ def main():
     topk_ms = (time.perf_counter() - start) / 200 * 1000
     print(f"{'':28}{'float32 (app)':>16}{'float64 (baseline)':>20}{'ratio':>8}")
     print(f"{'fit seconds':28}{fit32:>16.1f}{fit_64:>20.1f}{fit32 / fit_64:>8.2f}")
-    print(f"model memory: {model.nbytes / 1e6:.0f} MB for {len(model.item_ids):,} songs; "
-          f"peak RSS {base:.0f} MB before, {after32:.0f} MB after the float32 fit "
-          f"(+{after32 - base:.0f} MB)")
+    print(
+        f"model memory: {model.nbytes / 1e6:.0f} MB for {len(model.item_ids):,} songs; "
+        f"peak RSS {base:.0f} MB before, {after32:.0f} MB after the float32 fit "
+        f"(+{after32 - base:.0f} MB)"
+    )
     print(f"float32 against float64: max |B difference| {drift:.1e}, top-10 overlap {np.mean(overlap):.3f}")
-    print(f"scoring one user ({len(liked)} likes): {score_ms:.2f} ms; a numpy top-40 of the scores "
-          f"(baseline) {topk_ms:.2f} ms; ratio {score_ms / topk_ms:.1f}")
+    print(
+        f"scoring one user ({len(liked)} likes): {score_ms:.2f} ms; a numpy top-40 of the scores "
+        f"(baseline) {topk_ms:.2f} ms; ratio {score_ms / topk_ms:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,20 @@ def _fail(server, message, log_path):
 
 def start_gunicorn(target, port, env, threads, workers, log_path, ready_path):
     """gunicorn -c gunicorn.conf.py with the bench's --threads/--workers as overrides; waits until ready."""
-    command = [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "--bind", f"{HOST}:{port}",
-               "--threads", str(threads), "--workers", str(workers), target]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(CONFIG),
+        "--bind",
+        f"{HOST}:{port}",
+        "--threads",
+        str(threads),
+        "--workers",
+        str(workers),
+        target,
+    ]
     with open(log_path, "ab") as log:  # the child keeps its own descriptor
         server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180
@@ -84,7 +96,11 @@ class Client:
 
     def __init__(self, port, credentials=None):
         self.port, self.credentials = port, credentials
-        self.cookies = dict(part.strip().partition("=")[::2] for part in credentials.cookie.split(";")) if credentials else {}
+        self.cookies = (
+            dict(part.strip().partition("=")[::2] for part in credentials.cookie.split(";"))
+            if credentials
+            else {}
+        )
         self.conn, self.last = None, 0.0
 
     def request(self, method, path, body=None, headers=None):
@@ -120,11 +136,15 @@ def log_in(port, n):
     client = Client(port)
     csrf = CSRF.search(client.request("GET", "/auth/login")[1]).group(1)
     form = urlencode({"username": f"user{n}", "password": f"user{n}@000", "csrf_token": csrf})
-    status, _ = client.request("POST", "/auth/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _ = client.request(
+        "POST", "/auth/login", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status == 302, f"user{n} could not log in ({status})"
     csrf = CSRF.search(client.request("GET", "/profile/")[1]).group(1)
     form = urlencode({"name": "http_load bench", "csrf_token": csrf})
-    status, page = client.request("POST", "/profile/tokens", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    status, page = client.request(
+        "POST", "/profile/tokens", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status == 200, f"user{n} could not create an API token ({status})"
     cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
     return Credentials(cookie, csrf, NEW_TOKEN.search(page).group(1))
@@ -140,7 +160,9 @@ def one_request(client, route, rng, song_count):
     if route == "browse":
         return client.request("GET", f"/songs/?page={rng.randint(1, 20)}")[0]
     if route == "search":
-        return client.request("GET", f"/songs/?q={rng.choice(SEARCH_WORDS)}", headers={"HX-Request": "true"})[0]
+        return client.request("GET", f"/songs/?q={rng.choice(SEARCH_WORDS)}", headers={"HX-Request": "true"})[
+            0
+        ]
     if route == "song":
         return client.request("GET", f"/songs/{rng.randint(1, song_count)}")[0]
     if route == "page:for_you":  # the whole page, layout included, as a first visit loads it
@@ -151,13 +173,23 @@ def one_request(client, route, rng, song_count):
         return client.request("GET", path, headers={"HX-Request": "true"})[0]
     bearer = {"Authorization": f"Bearer {creds.api_token}"}
     if route == "api:songs":
-        return client.request("GET", f"/api/v1/songs?per_page=24&page={rng.randint(1, 20)}", headers=bearer)[0]
+        return client.request("GET", f"/api/v1/songs?per_page=24&page={rng.randint(1, 20)}", headers=bearer)[
+            0
+        ]
     if route.startswith("api:"):
         return client.request("GET", f"/api/v1/me/recommendations?approach={route[4:]}", headers=bearer)[0]
     song = rng.randint(1, song_count)
     data = {"action": "like"} if route == "post:like" else {"action": "rate", "value": str(rng.randint(1, 5))}
-    return client.request("POST", f"/songs/{song}/act", urlencode(data), {
-        "HX-Request": "true", "X-CSRFToken": creds.csrf, "Content-Type": "application/x-www-form-urlencoded"})[0]
+    return client.request(
+        "POST",
+        f"/songs/{song}/act",
+        urlencode(data),
+        {
+            "HX-Request": "true",
+            "X-CSRFToken": creds.csrf,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )[0]
 
 
 @dataclass
@@ -247,7 +279,9 @@ def stall_probe(port, credentials, gets=5):
     one thread per worker the GETs beside the save wait for it.
     """
     client, other = Client(port, credentials), Client(port, credentials)
-    _, body = client.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {credentials.api_token}"})
+    _, body = client.request(
+        "GET", "/api/v1/me", headers={"Authorization": f"Bearer {credentials.api_token}"}
+    )
     me = json.loads(body)
     # A bio never saved before, so the save embeds new text (an unchanged one reuses its vector).
     bio = f"Bench probe at {time.time():.6f}: late-night drives, rainy mornings."
@@ -258,7 +292,8 @@ def stall_probe(port, credentials, gets=5):
     def save():
         start = time.perf_counter()
         outcome["status"], _ = client.request(
-            "POST", "/profile/", urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"})
+            "POST", "/profile/", urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         outcome["ms"] = (time.perf_counter() - start) * 1000
 
     def slowest_get():
@@ -282,9 +317,22 @@ def stall_probe(port, credentials, gets=5):
 
 def environment(instance, cache, qdrant_url=None):
     """The app's environment for this instance; cache "miss" turns the recommendation cache off."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{instance}/music.db", "VECTORS_PATH": f"{instance}/vectors",
-           "SECRET_KEY": "bench-" + "k" * 32, "FLASK_APP": "app", "ITEM_MODEL_PATH": f"{instance}/item_model.npz"}
-    for name in ("QDRANT_URL", "QDRANT_LOCATION", "GUNICORN_CMD_ARGS", "GUNICORN_WORKERS", "GUNICORN_THREADS", "WORKERS"):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{instance}/music.db",
+        "VECTORS_PATH": f"{instance}/vectors",
+        "SECRET_KEY": "bench-" + "k" * 32,
+        "FLASK_APP": "app",
+        "ITEM_MODEL_PATH": f"{instance}/item_model.npz",
+    }
+    for name in (
+        "QDRANT_URL",
+        "QDRANT_LOCATION",
+        "GUNICORN_CMD_ARGS",
+        "GUNICORN_WORKERS",
+        "GUNICORN_THREADS",
+        "WORKERS",
+    ):
         env.pop(name, None)
     if qdrant_url:
         env["QDRANT_URL"] = qdrant_url

@@ -23,7 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.catalogs import replicate_csv  # noqa: E402
+from bench.catalogs import replicate_csv
+
 DEMO = ROOT / "data" / "demo_songs.csv"
 TARGET_P95_MS = 30  # a cache miss
 TARGET_HIT_P95_MS = 3
@@ -63,11 +64,24 @@ def build(tmp, size, base_vectors, users):
     from app.services import seeding
     from app.services.catalog_import import import_spotify_csv
     from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import (SONGS, embedder, ensure_collections, iter_song_pages,
-                                           reindex_songs, song_embedding_text, vector_store)
+    from app.services.vector_index import (
+        SONGS,
+        embedder,
+        ensure_collections,
+        iter_song_pages,
+        reindex_songs,
+        song_embedding_text,
+        vector_store,
+    )
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/r{size}.db",
-                      "QDRANT_LOCATION": None, "VECTORS_PATH": f"{tmp}/vectors{size}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/r{size}.db",
+            "QDRANT_LOCATION": None,
+            "VECTORS_PATH": f"{tmp}/vectors{size}",
+        }
+    )
     with app.app_context():
         upgrade()
         csv_path = Path(tmp) / f"songs{size}.csv"
@@ -85,10 +99,19 @@ def build(tmp, size, base_vectors, users):
                 if song.id > originals:  # a copy: the original's direction, nudged
                     v = v + rng.normal(0, 0.03, v.shape)
                 vectors.append(v / np.linalg.norm(v))
-            db.session.execute(sa.insert(SongVector), [
-                {"song_id": s.id, "text_hash": text_hash(song_embedding_text(s)), "model": "bench",
-                 "vector": to_blob(v), "indexed": False} for s, v in zip(page, vectors)
-            ])
+            db.session.execute(
+                sa.insert(SongVector),
+                [
+                    {
+                        "song_id": s.id,
+                        "text_hash": text_hash(song_embedding_text(s)),
+                        "model": "bench",
+                        "vector": to_blob(v),
+                        "indexed": False,
+                    }
+                    for s, v in zip(page, vectors)
+                ],
+            )
             db.session.commit()
             reindex_songs(page)
         vector_store().optimize(SONGS)
@@ -153,16 +176,20 @@ def measure(app, users, rounds=1):
 
 def report(size, results):
     print(f"\n== {size:,} songs, {len(next(iter(results.values()))[0])} requests per approach (ms)")
-    print(f"{'approach':14}{'miss p50':>10}{'miss p95':>10}{'vector p50':>12}{'rest p50':>10}"
-          f"{'hit p50':>9}{'hit p95':>9}{'miss/hit':>10}")
+    print(
+        f"{'approach':14}{'miss p50':>10}{'miss p95':>10}{'vector p50':>12}{'rest p50':>10}"
+        f"{'hit p50':>9}{'hit p95':>9}{'miss/hit':>10}"
+    )
     worst_miss = worst_hit = 0.0
     for approach, (miss, vector, hit) in results.items():
         rest = miss - vector
         worst_miss = max(worst_miss, np.percentile(miss, 95))
         worst_hit = max(worst_hit, np.percentile(hit, 95))
-        print(f"{approach:14}{np.percentile(miss, 50):>10.1f}{np.percentile(miss, 95):>10.1f}"
-              f"{np.percentile(vector, 50):>12.1f}{np.percentile(rest, 50):>10.1f}{np.percentile(hit, 50):>9.2f}"
-              f"{np.percentile(hit, 95):>9.2f}{np.percentile(miss, 50) / np.percentile(hit, 50):>9.0f}x")
+        print(
+            f"{approach:14}{np.percentile(miss, 50):>10.1f}{np.percentile(miss, 95):>10.1f}"
+            f"{np.percentile(vector, 50):>12.1f}{np.percentile(rest, 50):>10.1f}{np.percentile(hit, 50):>9.2f}"
+            f"{np.percentile(hit, 95):>9.2f}{np.percentile(miss, 50) / np.percentile(hit, 50):>9.0f}x"
+        )
     return worst_miss, worst_hit
 
 
@@ -178,9 +205,14 @@ def main():
             app, base = build(tmp, size, base, args.users)
             print(f"\n(built {size:,} songs in {time.perf_counter() - start:.0f} s)")
             worst_miss, worst_hit = report(size, measure(app, args.users))
-            for name, worst, target in (("miss", worst_miss, TARGET_P95_MS), ("hit", worst_hit, TARGET_HIT_P95_MS)):
+            for name, worst, target in (
+                ("miss", worst_miss, TARGET_P95_MS),
+                ("hit", worst_hit, TARGET_HIT_P95_MS),
+            ):
                 verdict = "met" if worst <= target else "NOT met"
-                print(f"target: every approach's {name} p95 <= {target} ms -> worst {worst:.1f} ms, {verdict}")
+                print(
+                    f"target: every approach's {name} p95 <= {target} ms -> worst {worst:.1f} ms, {verdict}"
+                )
 
 
 if __name__ == "__main__":

@@ -108,17 +108,23 @@ def report(size, result):
     p = np.percentile
     browse = np.array(result["browse"])
     print(f"\n== {result['songs']:,} songs with vectors, {result['dots']:,} dots drawn")
-    print(f"map fit (off the request path): {result['fit']:.2f} s · catalog key per request: "
-          f"p50 {p(result['key'], 50):.2f} ms · largest page {result['bytes'] / 1024:.0f} KiB")
+    print(
+        f"map fit (off the request path): {result['fit']:.2f} s · catalog key per request: "
+        f"p50 {p(result['key'], 50):.2f} ms · largest page {result['bytes'] / 1024:.0f} KiB"
+    )
     print(f"{'route':34}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'p50 / browse':>14}{'For you p50':>13}")
-    rows = (("/taste/ first visit (For you miss)", result["first"], result["first_for_you"]),
-            ("/taste/ again (For you hit)", result["again"], result["again_for_you"]),
-            ("/songs/ (baseline, 24 cards)", result["browse"], None))
+    rows = (
+        ("/taste/ first visit (For you miss)", result["first"], result["first_for_you"]),
+        ("/taste/ again (For you hit)", result["again"], result["again_for_you"]),
+        ("/songs/ (baseline, 24 cards)", result["browse"], None),
+    )
     for name, values, for_you in rows:
         values = np.array(values)
         share = f"{p(for_you, 50):>12.1f}" if for_you else f"{'':>12}"
-        print(f"{name:34}{len(values):>5}{p(values, 50):>9.1f}{p(values, 95):>9.1f}"
-              f"{p(values, 50) / p(browse, 50):>13.2f}x {share}")
+        print(
+            f"{name:34}{len(values):>5}{p(values, 50):>9.1f}{p(values, 95):>9.1f}"
+            f"{p(values, 50) / p(browse, 50):>13.2f}x {share}"
+        )
     worst = max(p(result["first"], 95), p(result["again"], 95))
     verdict = "met" if worst <= TARGET_P95_MS else "NOT met"
     print(f"target: /taste/ p95 <= {TARGET_P95_MS} ms at {size:,} songs -> worst {worst:.1f} ms, {verdict}")
@@ -129,7 +135,9 @@ def main():
     parser.add_argument("--sizes", default="2000,100000")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--vectors", type=Path, help="a .npy file keeping the demo's real vectors between runs")
+    parser.add_argument(
+        "--vectors", type=Path, help="a .npy file keeping the demo's real vectors between runs"
+    )
     args = parser.parse_args()
     base = np.load(args.vectors) if args.vectors and args.vectors.exists() else None
     with tempfile.TemporaryDirectory() as tmp:

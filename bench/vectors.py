@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import app.vectors.edge as edge_module  # noqa: E402
-from app.vectors import Point, create_vector_store  # noqa: E402
-from app.vectors.filters import EXACT_BELOW, HNSW_EF  # noqa: E402
+import app.vectors.edge as edge_module
+from app.vectors import Point, create_vector_store
+from app.vectors.filters import EXACT_BELOW, HNSW_EF
 
 DIM = 384
 CENTRES = 200
@@ -67,10 +67,16 @@ def taste_queries(x, cluster, count, seed=1):
 
 def points(x, genre, explicit, popularity):
     for i in range(len(x)):
-        yield Point(id=i + 1, vector=x[i], payload={
-            "song_id": i + 1, "genre": GENRES[genre[i]], "explicit": bool(explicit[i]),
-            "popularity": int(popularity[i]),
-        })
+        yield Point(
+            id=i + 1,
+            vector=x[i],
+            payload={
+                "song_id": i + 1,
+                "genre": GENRES[genre[i]],
+                "explicit": bool(explicit[i]),
+                "popularity": int(popularity[i]),
+            },
+        )
 
 
 def cases(x, genre, explicit, queries):
@@ -154,8 +160,10 @@ def bench_size(n, n_queries, with_client, workdir):
     results = {}
     for label, store, limit in backends:
         upserted, optimized = load(store, x, genre, explicit, popularity)
-        print(f"{label:13s} upsert {upserted:6.1f} s ({n / upserted:,.0f} points/s)"
-              f"   optimize {optimized:5.1f} s")
+        print(
+            f"{label:13s} upsert {upserted:6.1f} s ({n / upserted:,.0f} points/s)"
+            f"   optimize {optimized:5.1f} s"
+        )
         # The first pass pages freshly written segments in (mmap): report it, then time warm passes.
         cold, _ = run_store(store, queries, by_case["plain"], x, limit)
         print(f"{label:13s} {'first pass':10s} p50 {percentiles(cold)[0]:7.2f} ms  (cold, unfiltered)")
@@ -163,8 +171,10 @@ def bench_size(n, n_queries, with_client, workdir):
             latencies, recall = run_store(store, queries, case_list, x, limit)
             p50, p95 = percentiles(latencies)
             results[(label, case)] = (p50, recall)
-            print(f"{label:13s} {case:10s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  recall@10 {recall:.3f}"
-                  f"   numpy p50 {numpy_p50[case][0]:6.2f} ms  ratio {p50 / numpy_p50[case][0]:5.2f}")
+            print(
+                f"{label:13s} {case:10s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  recall@10 {recall:.3f}"
+                f"   numpy p50 {numpy_p50[case][0]:6.2f} ms  ratio {p50 / numpy_p50[case][0]:5.2f}"
+            )
         if label == "edge" and n >= EXACT_BELOW:
             sweep(store, queries, by_case, x)
         store.close()
@@ -191,8 +201,10 @@ def main():
     parser.add_argument("--queries", type=int, default=200, help="queries per case")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; Edge searches exactly below "
-          f"{EXACT_BELOW:,} points, else HNSW with hnsw_ef={HNSW_EF}")
+    print(
+        f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; Edge searches exactly below "
+        f"{EXACT_BELOW:,} points, else HNSW with hnsw_ef={HNSW_EF}"
+    )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-vectors-") as workdir:
         results = {}
@@ -201,8 +213,10 @@ def main():
     biggest = max(sizes)
     p50, recall = results[biggest][("edge", "filter")]
     verdict = "met" if p50 <= TARGET_P50_MS and recall >= TARGET_RECALL else "NOT met"
-    print(f"\ntarget (Edge, filtered, {biggest:,} points: p50 <= {TARGET_P50_MS} ms, recall@10 >= "
-          f"{TARGET_RECALL}): p50 {p50:.2f} ms, recall {recall:.3f} -> {verdict}")
+    print(
+        f"\ntarget (Edge, filtered, {biggest:,} points: p50 <= {TARGET_P50_MS} ms, recall@10 >= "
+        f"{TARGET_RECALL}): p50 {p50:.2f} ms, recall {recall:.3f} -> {verdict}"
+    )
     print(f"total {time.perf_counter() - started:.0f} s")
 
 

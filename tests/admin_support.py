@@ -39,8 +39,12 @@ def logged_in(app, username, password=PASSWORD):
 def audit_actions(app):
     """(action, via, target id) of every audit row, oldest first."""
     with app.app_context():
-        return [tuple(row) for row in db.session.execute(
-            sa.select(AuditEntry.action, AuditEntry.via, AuditEntry.target_id).order_by(AuditEntry.id))]
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(AuditEntry.action, AuditEntry.via, AuditEntry.target_id).order_by(AuditEntry.id)
+            )
+        ]
 
 
 def song_row(app, song_id):
@@ -97,9 +101,8 @@ class _FormReader(HTMLParser):
         elif tag == "select":
             self._select = attrs["name"]
             self.values[self._select] = None
-        elif tag == "option" and self._select:
-            if "selected" in attrs or self.values[self._select] is None:
-                self.values[self._select] = attrs.get("value", "")
+        elif tag == "option" and self._select and ("selected" in attrs or self.values[self._select] is None):
+            self.values[self._select] = attrs.get("value", "")
 
     def handle_endtag(self, tag):
         if tag == "textarea":

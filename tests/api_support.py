@@ -57,10 +57,17 @@ class FakeRecommender:
         self.error = None
 
     def _items(self, approach, k, skip=()):
-        songs = db.session.scalars(sa.select(Song).where(Song.id.not_in(list(skip))).order_by(Song.id).limit(k))
+        songs = db.session.scalars(
+            sa.select(Song).where(Song.id.not_in(list(skip))).order_by(Song.id).limit(k)
+        )
         return [
-            {"song": song_json(s), "score": 1.0 / (i + 1), "approach": approach,
-             "reason": f"reason {s.id}", "sources": [approach]}
+            {
+                "song": song_json(s),
+                "score": 1.0 / (i + 1),
+                "approach": approach,
+                "reason": f"reason {s.id}",
+                "sources": [approach],
+            }
             for i, s in enumerate(songs)
         ]
 
@@ -68,8 +75,13 @@ class FakeRecommender:
         self.calls.append(("recommend_for", user.id, approach, k, filters))
         if self.error:
             raise self.error
-        return {"user_id": user.id, "approach": approach, "k": k, "degraded": self.degraded,
-                "items": self._items(approach, k)}
+        return {
+            "user_id": user.id,
+            "approach": approach,
+            "k": k,
+            "degraded": self.degraded,
+            "items": self._items(approach, k),
+        }
 
     def similar_songs(self, song, k=10, user=None):
         self.calls.append(("similar_songs", song.id, k, getattr(user, "id", None)))

@@ -46,9 +46,11 @@ def selected_backend() -> str:
 def pytest_configure(config):
     # Registered here rather than in pytest.ini, whose settings are moving to pyproject.toml.
     config.addinivalue_line(
-        "markers", "sqlite_only(reason): the test holds on SQLite only; skipped on PostgreSQL")
+        "markers", "sqlite_only(reason): the test holds on SQLite only; skipped on PostgreSQL"
+    )
     config.addinivalue_line(
-        "markers", "postgresql_only(reason): runs on PostgreSQL whatever SONGBIRD_TEST_DATABASE says")
+        "markers", "postgresql_only(reason): runs on PostgreSQL whatever SONGBIRD_TEST_DATABASE says"
+    )
     # A misspelt backend, or PostgreSQL asked for but not installed, stops the run before collection
     # (rather than skipping every test that uses a database).
     missing = missing_postgres() if selected_backend() == "postgresql" else None

@@ -78,8 +78,13 @@ class Postgres:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        subprocess.run(_as_owner([_pg_bin("pg_ctl") or "pg_ctl", "-D", str(self.folder / "data"),
-                                  "-m", "immediate", "stop"]), capture_output=True, check=False)
+        subprocess.run(
+            _as_owner(
+                [_pg_bin("pg_ctl") or "pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop"]
+            ),
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -92,15 +97,38 @@ def start_postgres() -> Postgres:
     data = folder / "data"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    subprocess.run(_as_owner([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                              "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_owner(
+            [_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     # fsync off: a test cluster is thrown away, and fsync costs each commit a disk flush.
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off " \
-              "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    subprocess.run(_as_owner([_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l",
-                              str(folder / "log"), "-w", "-t", str(int(_START_TIMEOUT_S)), "start"]),
-                   check=True, capture_output=True)
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        _as_owner(
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "-t",
+                str(int(_START_TIMEOUT_S)),
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     return Postgres(folder, port)
 
 
@@ -133,8 +161,22 @@ def start_redis() -> Redis:
     folder = Path(tempfile.mkdtemp(prefix="songbird-redis-"))
     port = free_port()
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
         try:

@@ -48,7 +48,12 @@ class Audit(HTMLParser):
     def problems(self):
         found = []
         for tag, attrs, wrapped in self.controls:
-            named = wrapped or attrs.get("id") in self.label_for or attrs.get("aria-label") or attrs.get("aria-labelledby")
+            named = (
+                wrapped
+                or attrs.get("id") in self.label_for
+                or attrs.get("aria-label")
+                or attrs.get("aria-labelledby")
+            )
             if not named:
                 found.append(f"<{tag} name={attrs.get('name')!r}> has no label")
         for button in self.buttons:
@@ -73,9 +78,21 @@ def test_public_pages(client):
     assert audit(client.get("/auth/login").get_data(as_text=True)).controls  # the check saw the form
 
 
-@pytest.mark.parametrize("path", ["/songs/", "/songs/?q=love&emotion=joy", "/songs/1", "/library/",
-                                  "/library/rated", "/recommendations/", "/recommendations/content",
-                                  "/recommendations/collaborative", "/recommendations/knowledge", "/profile/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/songs/",
+        "/songs/?q=love&emotion=joy",
+        "/songs/1",
+        "/library/",
+        "/library/rated",
+        "/recommendations/",
+        "/recommendations/content",
+        "/recommendations/collaborative",
+        "/recommendations/knowledge",
+        "/profile/",
+    ],
+)
 def test_logged_in_pages(app, client, auth, demo_songs, path):
     with app.app_context():
         embed_songs()
@@ -92,6 +109,8 @@ def test_logged_in_pages(app, client, auth, demo_songs, path):
 def test_the_audit_catches_problems():
     bad = audit('<input name="q"><button></button><img src="x.png"><select name="s"></select>')
     assert len(bad.problems()) == 4
-    good = audit('<label for="q">Q</label><input id="q" name="q"><button aria-label="Go"></button>'
-                 '<img src="x.png" alt=""><label>S <select name="s"></select></label>')
+    good = audit(
+        '<label for="q">Q</label><input id="q" name="q"><button aria-label="Go"></button>'
+        '<img src="x.png" alt=""><label>S <select name="s"></select></label>'
+    )
     assert good.problems() == []

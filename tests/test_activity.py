@@ -33,7 +33,9 @@ def test_events_update_the_state(app, user, song_id):
         assert kinds == ["play", "play", "like", "rate", "bookmark", "dislike", "unbookmark"]
 
 
-@pytest.mark.parametrize("kind, value", [("rate", 6), ("rate", 0), ("rate", None), ("rate", "5"), ("like", 3), ("hug", None)])
+@pytest.mark.parametrize(
+    "kind, value", [("rate", 6), ("rate", 0), ("rate", None), ("rate", "5"), ("like", 3), ("hug", None)]
+)
 def test_bad_activity_is_refused_and_writes_nothing(app, user, song_id, kind, value):
     with app.app_context():
         with pytest.raises(ValueError):
@@ -44,9 +46,11 @@ def test_bad_activity_is_refused_and_writes_nothing(app, user, song_id, kind, va
 
 def test_database_refuses_ratings_out_of_range(app, user, song_id):
     with app.app_context():
-        with pytest.raises(sa.exc.IntegrityError):
-            with db.engine.begin() as conn:
-                conn.execute(ActivityEvent.__table__.insert(), {"user_id": user, "song_id": song_id, "kind": "rate", "value": 9})
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(
+                ActivityEvent.__table__.insert(),
+                {"user_id": user, "song_id": song_id, "kind": "rate", "value": 9},
+            )
         assert event_count() == 0
 
 

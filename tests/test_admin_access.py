@@ -92,7 +92,9 @@ def test_anonymous_visitors_are_sent_to_log_in_or_get_401(app, targets):
 
 def test_admins_reach_every_admin_page(app, targets):
     client, _ = logged_in(app, "root")
-    gets = [url for method, url in admin_operations(app, *targets) if method == "GET" and url.startswith("/admin")]
+    gets = [
+        url for method, url in admin_operations(app, *targets) if method == "GET" and url.startswith("/admin")
+    ]
     assert len(gets) >= 7
     for url in gets:
         response = client.get(url, follow_redirects=True)

@@ -13,7 +13,13 @@ from app.services.vector_index import SONGS, embed_songs, vector_store
 from app.services.vector_sync import index_status
 
 from .admin_support import (  # noqa: F401
-    admin, admin_headers, audit_actions, break_the_store, indexed, song_row, store_ids,
+    admin,
+    admin_headers,
+    audit_actions,
+    break_the_store,
+    indexed,
+    song_row,
+    store_ids,
 )
 from .api_support import assert_json_error, song_ids
 
@@ -29,15 +35,28 @@ def _api_ids(client, headers, **params):
 
 
 def test_create_indexes_the_song_with_its_payload(client, app, indexed, admin_headers):
-    body = {"title": "Harbour Lights", "artist": "The Keepers", "genres": ["Sea Shanty", "folk"],
-            "emotion": "joy", "popularity": 64, "energy": 0.7, "good_for_party": True, "key": 2, "mode": 0}
+    body = {
+        "title": "Harbour Lights",
+        "artist": "The Keepers",
+        "genres": ["Sea Shanty", "folk"],
+        "emotion": "joy",
+        "popularity": 64,
+        "energy": 0.7,
+        "good_for_party": True,
+        "key": 2,
+        "mode": 0,
+    }
     response = client.post("/api/v1/songs", json=body, headers=admin_headers)
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     song = created["song"]
     assert created["index"] == "ok"
-    assert (song["genre"], song["genres"], song["key"], song["tags"]) == ("sea shanty", ["sea shanty", "folk"],
-                                                                         "D minor", ["party"])
+    assert (song["genre"], song["genres"], song["key"], song["tags"]) == (
+        "sea shanty",
+        ["sea shanty", "folk"],
+        "D minor",
+        ["party"],
+    )
     assert store_ids(app, {"genre": "sea shanty"}) == {song["id"]}
     assert song["id"] in store_ids(app, {"good_for_party": True, "popularity": 64})
     again = client.post("/api/v1/songs", json=body, headers=admin_headers)
@@ -49,8 +68,9 @@ def test_editing_the_genre_changes_what_genre_filters_return(client, app, indexe
     song_id = song_ids(app, 1)[0]
     old_genre = song_row(app, song_id)["genre"]
     assert song_id in store_ids(app, {"genre": old_genre})
-    response = client.patch(f"/api/v1/songs/{song_id}", json={"genres": ["Zydeco", "blues"]},
-                            headers=admin_headers)
+    response = client.patch(
+        f"/api/v1/songs/{song_id}", json={"genres": ["Zydeco", "blues"]}, headers=admin_headers
+    )
     assert response.status_code == 200 and response.get_json()["index"] == "ok"
     assert response.get_json()["changed"] == ["genre", "genres"]
     assert store_ids(app, {"genre": "zydeco"}) == {song_id}
@@ -65,8 +85,9 @@ def test_a_payload_only_edit_rewrites_the_point_without_the_model(client, app, i
     model = app.extensions["embedder"]
     song_id = song_ids(app, 1)[0]
     encoded = len(model.encoded)
-    response = client.patch(f"/api/v1/songs/{song_id}", json={"popularity": 99, "explicit": True},
-                            headers=admin_headers)
+    response = client.patch(
+        f"/api/v1/songs/{song_id}", json={"popularity": 99, "explicit": True}, headers=admin_headers
+    )
     assert response.status_code == 200 and response.get_json()["index"] == "ok"
     assert len(model.encoded) == encoded
     assert song_id in store_ids(app, {"popularity": 99, "explicit": True})
@@ -95,8 +116,9 @@ INVALID = [
 
 
 @pytest.mark.parametrize("payload, field, words", INVALID)
-def test_invalid_edits_name_the_field_and_change_nothing(client, app, indexed, admin_headers, payload, field,
-                                                         words):
+def test_invalid_edits_name_the_field_and_change_nothing(
+    client, app, indexed, admin_headers, payload, field, words
+):
     song_id = song_ids(app, 1)[0]
     before = song_row(app, song_id)
     # A valid field beside the bad one: it must not be applied either.
@@ -123,9 +145,15 @@ def test_invalid_new_songs_list_every_bad_field_and_add_nothing(client, app, ind
 def test_deleting_a_song_removes_it_everywhere(client, app, indexed, admin, admin_headers):
     with app.app_context():
         original = db.session.scalars(sa.select(Song).order_by(Song.id)).first()
-        twin = {"title": original.title + " (Live)", "artist": original.artist, "album": original.album,
-                "genres": list(original.genres), "emotion": original.emotion, "lyrics": original.lyrics,
-                "popularity": 100}
+        twin = {
+            "title": original.title + " (Live)",
+            "artist": original.artist,
+            "album": original.album,
+            "genres": list(original.genres),
+            "emotion": original.emotion,
+            "lyrics": original.lyrics,
+            "popularity": 100,
+        }
         original_id = original.id
     twin_id = client.post("/api/v1/songs", json=twin, headers=admin_headers).get_json()["song"]["id"]
     with app.app_context():
@@ -167,8 +195,9 @@ def test_deleting_a_song_removes_it_everywhere(client, app, indexed, admin, admi
     assert actions == [("song.create", "api", twin_id), ("song.delete", "api", twin_id)]
 
 
-def test_edits_commit_and_wait_for_sync_when_the_store_fails(client, app, runner, indexed, admin_headers,
-                                                             monkeypatch):
+def test_edits_commit_and_wait_for_sync_when_the_store_fails(
+    client, app, runner, indexed, admin_headers, monkeypatch
+):
     first, second, third = song_ids(app, 3)
     break_the_store(app, monkeypatch)
     text = client.patch(f"/api/v1/songs/{first}", json={"title": "Renamed While Down"}, headers=admin_headers)
@@ -223,7 +252,10 @@ def test_editing_lyrics_changes_the_vector_with_the_real_model(client, app, admi
     lyrics = "Salt wind in the sails, the harbour lights fade, we ride the grey waves out to the open sea"
     response = client.patch(f"/api/v1/songs/{song_id}", json={"lyrics": lyrics}, headers=admin_headers)
     assert response.status_code == 200 and response.get_json() | {"song": None} == {
-        "song": None, "index": "ok", "changed": ["lyrics"]}
+        "song": None,
+        "index": "ok",
+        "changed": ["lyrics"],
+    }
     with app.app_context():
         (after,) = vector_store().retrieve(SONGS, [song_id]).values()
         stored = from_blob(db.session.get(SongVector, song_id).vector)

@@ -30,7 +30,10 @@ def test_healthz_follows_the_vector_store(client, app, monkeypatch):
         ensure_collections(create=True)
     ok = client.get("/healthz")  # public: no login
     assert ok.status_code == 200 and ok.get_json() == {
-        "status": "ok", "database": "ok", "vector_store": "ok", "collections": {"songs": "ok", "users": "ok"},
+        "status": "ok",
+        "database": "ok",
+        "vector_store": "ok",
+        "collections": {"songs": "ok", "users": "ok"},
     }
     assert ok.headers["Cache-Control"] == "no-store"
     _store_down(app, monkeypatch)
@@ -70,18 +73,32 @@ def test_status_api_reports_counts_the_index_and_stale_songs(client, app, admin_
     assert report["database"] == {"status": "ok"} and report["vector_store"]["status"] == "ok"
     # The point is still there but SQL marks it unindexed: reported, yet searches work (no failure).
     assert report["vector_store"]["collections"]["songs"].startswith("differs:")
-    assert report["counts"] == {"songs": demo_songs.inserted, "users": 2, "active_users": 2, "admins": 1,
-                                "activities": 0}
+    assert report["counts"] == {
+        "songs": demo_songs.inserted,
+        "users": 2,
+        "active_users": 2,
+        "admins": 1,
+        "activities": 0,
+    }
     vectors = report["vectors"]
     assert (vectors["backend"], vectors["model"]) == ("qdrant-local", "hashing-test-double")
     assert vectors["dimension"] == 384
-    assert vectors["songs"] == {"sql": demo_songs.inserted, "vectors": demo_songs.inserted,
-                                "points": demo_songs.inserted, "indexed": demo_songs.inserted - 1,
-                                "stale": 1, "state": "differs"}
-    assert vectors["differences"] == [f"songs: {demo_songs.inserted} points, SQL says {demo_songs.inserted - 1}",
-                                      "songs: 1 stale (`flask vectors sync` catches up)"]
+    assert vectors["songs"] == {
+        "sql": demo_songs.inserted,
+        "vectors": demo_songs.inserted,
+        "points": demo_songs.inserted,
+        "indexed": demo_songs.inserted - 1,
+        "stale": 1,
+        "state": "differs",
+    }
+    assert vectors["differences"] == [
+        f"songs: {demo_songs.inserted} points, SQL says {demo_songs.inserted - 1}",
+        "songs: 1 stale (`flask vectors sync` catches up)",
+    ]
     assert report["last_seed_run"] is None
-    assert [(e["action"], e["via"], e["target"]["id"]) for e in report["audit"]] == [("song.update", "api", first)]
+    assert [(e["action"], e["via"], e["target"]["id"]) for e in report["audit"]] == [
+        ("song.update", "api", first)
+    ]
     assert set(report["audit"][0]["details"]["changed"]) == {"popularity"}
     assert report["audit"][0]["details"]["changed"]["popularity"]["to"] == 5
 
@@ -98,8 +115,10 @@ def test_status_says_when_the_vector_store_is_unreachable(client, app, admin, ad
 
 def test_seed_all_records_its_run(runner, app, tmp_path):
     small = tmp_path / "small.csv"
-    with open(DEMO_CATALOG, newline="", encoding="utf-8") as source, \
-            open(small, "w", newline="", encoding="utf-8") as out:
+    with (
+        open(DEMO_CATALOG, newline="", encoding="utf-8") as source,
+        open(small, "w", newline="", encoding="utf-8") as out,
+    ):
         writer = csv.writer(out)
         for i, row in enumerate(csv.reader(source)):
             if i > 40:

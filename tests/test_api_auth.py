@@ -90,21 +90,26 @@ def test_cookie_writes_need_the_csrf_header(client, app, auth, user, demo_songs)
     song = song_ids(app, 1)[0]
     refused = client.post("/api/v1/me/activities", json={"song_id": song, "action": "like"})
     assert_json_error(refused, 400, "CSRF", "X-CSRFToken")
-    wrong = client.post("/api/v1/me/activities", json={"song_id": song, "action": "like"},
-                        headers={"X-CSRFToken": "forged"})
+    wrong = client.post(
+        "/api/v1/me/activities", json={"song_id": song, "action": "like"}, headers={"X-CSRFToken": "forged"}
+    )
     assert_json_error(wrong, 400, "CSRF")
     with app.app_context():
         assert history.activity_page(user, 1, 10).total == 0
     token = csrf_token(client, "/songs/")
-    accepted = client.post("/api/v1/me/activities", json={"song_id": song, "action": "like"},
-                           headers={"X-CSRFToken": token})
+    accepted = client.post(
+        "/api/v1/me/activities", json={"song_id": song, "action": "like"}, headers={"X-CSRFToken": token}
+    )
     assert accepted.status_code == 201 and accepted.get_json()["state"]["liked"] is True
 
 
 def test_bearer_writes_need_no_csrf_token(client, app, user, demo_songs):
     song = song_ids(app, 1)[0]
-    response = client.post("/api/v1/me/activities", json={"song_id": song, "action": "bookmark"},
-                           headers=bearer(new_token(app, user)))
+    response = client.post(
+        "/api/v1/me/activities",
+        json={"song_id": song, "action": "bookmark"},
+        headers=bearer(new_token(app, user)),
+    )
     assert response.status_code == 201 and response.get_json()["state"]["bookmarked"] is True
     assert "Set-Cookie" not in response.headers
 
@@ -126,7 +131,9 @@ def test_legacy_paths_answer_own_id_and_admins_only(client, app, user, demo_song
     # Each path asks the service for its own approach, for the user in the path.
     approaches = {call[2] for call in fake_recommender.calls}
     assert len(approaches) == 1 and fake_recommender.calls[-1][1:4] == (bob, approaches.pop(), 3)
-    assert_json_error(client.get(f"{path}/{user}/", headers=bearer(alice_token), query_string={"k": 0}), 400, "k")
+    assert_json_error(
+        client.get(f"{path}/{user}/", headers=bearer(alice_token), query_string={"k": 0}), 400, "k"
+    )
 
 
 def test_legacy_paths_map_to_the_three_approaches(client, app, user, demo_songs, fake_recommender):
@@ -136,13 +143,16 @@ def test_legacy_paths_map_to_the_three_approaches(client, app, user, demo_songs,
     assert [call[2] for call in fake_recommender.calls] == ["content", "collaborative", "knowledge"]
 
 
-@pytest.mark.parametrize("method, path, status", [
-    ("put", "/api/v1/songs", 405),  # POST is an admin write now
-    ("delete", "/api/v1/me/activities", 405),
-    ("post", "/recommendations/knowledge_based/1/", 405),
-    ("get", "/api/v1/no-such-thing", 404),
-    ("get", "/recommendations/content_based_recommendations/abc/", 404),
-])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("put", "/api/v1/songs", 405),  # POST is an admin write now
+        ("delete", "/api/v1/me/activities", 405),
+        ("post", "/recommendations/knowledge_based/1/", 405),
+        ("get", "/api/v1/no-such-thing", 404),
+        ("get", "/recommendations/content_based_recommendations/abc/", 404),
+    ],
+)
 def test_routing_errors_under_the_api_are_json(client, method, path, status):
     response = getattr(client, method)(path)
     assert_json_error(response, status)
@@ -186,8 +196,9 @@ def test_a_token_logs_nobody_in_on_the_sites_pages(client, app, user):
 def test_a_token_request_neither_reads_nor_writes_the_session(client, app, auth):
     auth.login()
     bob = make_user(app, "bob")
-    response = client.post("/api/v1/me/activities", json={"song_id": 1, "action": "like"},
-                           headers=bearer(new_token(app, bob)))
+    response = client.post(
+        "/api/v1/me/activities", json={"song_id": 1, "action": "like"}, headers=bearer(new_token(app, bob))
+    )
     assert_json_error(response, 404)  # bob's request got past CSRF (tokens need none) to the song lookup
     assert "Set-Cookie" not in response.headers
     assert client.get("/api/v1/me").get_json()["username"] == "alice"  # the browser's session is intact

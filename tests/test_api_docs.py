@@ -33,8 +33,11 @@ def test_the_docs_page_loads_without_login_and_every_asset_is_served_here(client
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     found = assets(page)
-    assert {"/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/vendor/swagger-ui/swagger-ui.css",
-            "/static/js/api-docs.js"} <= set(found)
+    assert {
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/vendor/swagger-ui/swagger-ui.css",
+        "/static/js/api-docs.js",
+    } <= set(found)
     for url in found:
         assert url.startswith("/static/"), url  # nothing from another site
         asset = client.get(url)
@@ -65,6 +68,7 @@ def test_the_vendored_files_are_the_ones_the_readme_records():
 
 # ---- in a browser ------------------------------------------------------------------------------
 
+
 def _browser_or_skip():
     try:
         from playwright.sync_api import sync_playwright
@@ -83,8 +87,13 @@ def _browser_or_skip():
 def live_server(tmp_path):
     from flask_migrate import upgrade
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'docs.db'}",
-                      "QDRANT_LOCATION": ":memory:"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'docs.db'}",
+            "QDRANT_LOCATION": ":memory:",
+        }
+    )
     with app.app_context():
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -99,9 +108,18 @@ def live_server(tmp_path):
 def browser():
     sync_playwright, chromium = _browser_or_skip()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 

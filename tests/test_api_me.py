@@ -6,7 +6,12 @@ from app.services.activity import event_count, record_activity
 from app.services.recommendations import Filters
 
 from .api_support import (  # noqa: F401  (fake_recommender is a fixture)
-    assert_json_error, bearer, fake_recommender, make_user, new_token, song_ids,
+    assert_json_error,
+    bearer,
+    fake_recommender,
+    make_user,
+    new_token,
+    song_ids,
 )
 
 
@@ -28,8 +33,15 @@ def api(client, app, user, demo_songs):
 def test_profile_with_counts(api, app, user):
     first, second = song_ids(app, 2)
     with app.app_context():
-        for kind, song in [("like", first), ("like", second), ("bookmark", first), ("play", first),
-                           ("play", first), ("play", second), ("dislike", second)]:
+        for kind, song in [
+            ("like", first),
+            ("like", second),
+            ("bookmark", first),
+            ("play", first),
+            ("play", first),
+            ("play", second),
+            ("dislike", second),
+        ]:
             record_activity(user, song, kind)
         record_activity(user, first, "rate", 4)
     body = api.get("/me").get_json()
@@ -51,27 +63,33 @@ def test_posting_actions_answers_the_event_and_the_new_state(api, app):
     assert (disliked["state"]["liked"], disliked["state"]["disliked"]) == (False, True)
 
 
-@pytest.mark.parametrize("payload, word", [
-    ({"song_id": 1, "action": "rate", "value": 6}, "1 to 5"),
-    ({"song_id": 1, "action": "rate"}, "1 to 5"),
-    ({"song_id": 1, "action": "hug"}, "unknown activity"),
-    ({"song_id": 1, "action": "like", "value": 3}, "takes no value"),
-    ({"action": "like"}, "song_id"),
-    ({"song_id": "1", "action": "like"}, "song_id"),
-    ({"song_id": True, "action": "like"}, "song_id"),
-    ({"song_id": 1}, "action"),
-    (["song_id", 1], "JSON object"),
-])
+@pytest.mark.parametrize(
+    "payload, word",
+    [
+        ({"song_id": 1, "action": "rate", "value": 6}, "1 to 5"),
+        ({"song_id": 1, "action": "rate"}, "1 to 5"),
+        ({"song_id": 1, "action": "hug"}, "unknown activity"),
+        ({"song_id": 1, "action": "like", "value": 3}, "takes no value"),
+        ({"action": "like"}, "song_id"),
+        ({"song_id": "1", "action": "like"}, "song_id"),
+        ({"song_id": True, "action": "like"}, "song_id"),
+        ({"song_id": 1}, "action"),
+        (["song_id", 1], "JSON object"),
+    ],
+)
 def test_bad_actions_are_400_and_record_nothing(api, app, user, payload, word):
     assert_json_error(api.post("/me/activities", json=payload), 400, word)
     with app.app_context():
         assert event_count(user) == 0
 
 
-@pytest.mark.parametrize("data, content_type", [
-    ("song_id=1&action=like", "application/x-www-form-urlencoded"),
-    ('{"song_id": 1, "action": "like"', "application/json"),
-])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ("song_id=1&action=like", "application/x-www-form-urlencoded"),
+        ('{"song_id": 1, "action": "like"', "application/json"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_400(api, app, user, data, content_type):
     assert_json_error(api.post("/me/activities", data=data, content_type=content_type), 400, "JSON")
     with app.app_context():
@@ -91,7 +109,9 @@ def test_activity_log_is_newest_first_and_paged(api, app):
     body = api.get("/me/activities", per_page=2).get_json()
     assert (body["total"], body["pages"], body["per_page"]) == (3, 2, 2)
     assert [e["action"] for e in body["items"]] == ["bookmark", "like"]
-    assert [e["action"] for e in api.get("/me/activities", page=2, per_page=2).get_json()["items"]] == ["play"]
+    assert [e["action"] for e in api.get("/me/activities", page=2, per_page=2).get_json()["items"]] == [
+        "play"
+    ]
     assert_json_error(api.get("/me/activities", per_page=0), 400, "per_page")
     assert_json_error(api.get("/me/activities", page="x"), 400, "page")
 
@@ -111,16 +131,27 @@ def test_recommendations_pass_approach_k_and_filters(api, user, fake_recommender
     assert fake_recommender.calls[-1] == ("recommend_for", user, "for_you", 10, Filters())
     api.get("/me/recommendations", approach="knowledge", k=3, genre="rock", emotion="joy", explicit="false")
     assert fake_recommender.calls[-1] == (
-        "recommend_for", user, "knowledge", 3, Filters(no_explicit=True, genre="rock", emotion="joy")
+        "recommend_for",
+        user,
+        "knowledge",
+        3,
+        Filters(no_explicit=True, genre="rock", emotion="joy"),
     )
     api.get("/me/recommendations", explicit="true")
     assert fake_recommender.calls[-1][4] == Filters()
 
 
-@pytest.mark.parametrize("query, word", [
-    ({"approach": "astrology"}, "approach"), ({"k": 0}, "k"), ({"k": 101}, "k"), ({"k": "many"}, "k"),
-    ({"explicit": "sometimes"}, "explicit"), ({"emotion": "bored"}, "emotion"),
-])
+@pytest.mark.parametrize(
+    "query, word",
+    [
+        ({"approach": "astrology"}, "approach"),
+        ({"k": 0}, "k"),
+        ({"k": 101}, "k"),
+        ({"k": "many"}, "k"),
+        ({"explicit": "sometimes"}, "explicit"),
+        ({"emotion": "bored"}, "emotion"),
+    ],
+)
 def test_bad_recommendation_parameters_are_400(api, fake_recommender, query, word):
     assert_json_error(api.get("/me/recommendations", **query), 400, word)
     assert fake_recommender.calls == []
@@ -153,7 +184,9 @@ def test_a_like_removes_the_song_from_the_next_content_recommendations(api, app,
 
 
 def test_an_invalid_body_names_each_bad_field(api, app, user):
-    body = assert_json_error(api.post("/me/activities", json={"song_id": "1", "action": "hug", "extra": 1}), 400)
+    body = assert_json_error(
+        api.post("/me/activities", json={"song_id": "1", "action": "hug", "extra": 1}), 400
+    )
     assert set(body["fields"]) == {"song_id", "action", "extra"}
     assert "unknown activity" in body["fields"]["action"] and "whole number" in body["fields"]["song_id"]
     with app.app_context():

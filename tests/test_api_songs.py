@@ -32,7 +32,9 @@ def test_list_pages_through_the_whole_catalog(api, app, demo_songs):
     body = api("/songs").get_json()
     assert (body["page"], body["per_page"], body["total"]) == (1, 20, demo_songs.inserted)
     assert body["pages"] == -(-demo_songs.inserted // 20) and len(body["items"]) == 20
-    assert {"id", "title", "artist", "genre", "emotion", "explicit", "features", "tags"} <= set(body["items"][0])
+    assert {"id", "title", "artist", "genre", "emotion", "explicit", "features", "tags"} <= set(
+        body["items"][0]
+    )
     second = api("/songs", page=2, per_page=7).get_json()
     both = api("/songs", per_page=14).get_json()
     assert [s["id"] for s in second["items"]] == [s["id"] for s in both["items"][7:]]
@@ -45,7 +47,9 @@ def test_search_matches_title_artist_and_album(api, app):
         items = api("/songs", q=text, per_page=100).get_json()["items"]
         assert song.id in [s["id"] for s in items]
         for item in items:
-            assert text.lower() in " ".join(filter(None, (item["title"], item["artist"], item["album"]))).lower()
+            assert (
+                text.lower() in " ".join(filter(None, (item["title"], item["artist"], item["album"]))).lower()
+            )
     assert api("/songs", q="zzzz-no-such-song").get_json()["total"] == 0
 
 
@@ -55,7 +59,10 @@ def test_filters_narrow_the_list(api, app):
     assert by_genre["total"] > 0 and {s["genre"] for s in by_genre["items"]} == {song.genre}
     by_emotion = api("/songs", emotion=song.emotion, per_page=100).get_json()["items"]
     assert by_emotion and {s["emotion"] for s in by_emotion} == {song.emotion}
-    clean, explicit = api("/songs", explicit="false", per_page=100), api("/songs", explicit="true", per_page=100)
+    clean, explicit = (
+        api("/songs", explicit="false", per_page=100),
+        api("/songs", explicit="true", per_page=100),
+    )
     assert not any(s["explicit"] for s in clean.get_json()["items"])
     assert explicit.get_json()["total"] > 0 and all(s["explicit"] for s in explicit.get_json()["items"])
     assert clean.get_json()["total"] + explicit.get_json()["total"] == api("/songs").get_json()["total"]
@@ -64,23 +71,35 @@ def test_filters_narrow_the_list(api, app):
     assert all("party" in s["tags"] for s in party["items"])
 
 
-@pytest.mark.parametrize("sort, key, descending", [
-    ("title", lambda s: s["title"], False),
-    ("popularity", lambda s: s["popularity"] or -1, True),
-    ("newest", lambda s: s["release_year"] or -1, True),
-])
+@pytest.mark.parametrize(
+    "sort, key, descending",
+    [
+        ("title", lambda s: s["title"], False),
+        ("popularity", lambda s: s["popularity"] or -1, True),
+        ("newest", lambda s: s["release_year"] or -1, True),
+    ],
+)
 def test_sorts(api, sort, key, descending):
     items = api("/songs", sort=sort, per_page=100).get_json()["items"]
     values = [key(s) for s in items]
     assert values == sorted(values, reverse=descending)
 
 
-@pytest.mark.parametrize("query, word", [
-    ({"per_page": 0}, "per_page"), ({"per_page": 101}, "per_page"), ({"page": "abc"}, "page"),
-    ({"page": 0}, "page"), ({"sort": "loudest"}, "sort"), ({"explicit": "maybe"}, "explicit"),
-    ({"emotion": "bored"}, "emotion"), ({"per_page": ["5", "5"]}, "given once"), ({"page": "1_0"}, "page"),
-    ({"page": "\u0667"}, "page"),  # an Arabic-Indic seven: int() would read it
-])
+@pytest.mark.parametrize(
+    "query, word",
+    [
+        ({"per_page": 0}, "per_page"),
+        ({"per_page": 101}, "per_page"),
+        ({"page": "abc"}, "page"),
+        ({"page": 0}, "page"),
+        ({"sort": "loudest"}, "sort"),
+        ({"explicit": "maybe"}, "explicit"),
+        ({"emotion": "bored"}, "emotion"),
+        ({"per_page": ["5", "5"]}, "given once"),
+        ({"page": "1_0"}, "page"),
+        ({"page": "\u0667"}, "page"),  # an Arabic-Indic seven: int() would read it
+    ],
+)
 def test_bad_parameters_are_400(api, query, word):
     assert_json_error(api("/songs", **query), 400, word)
 

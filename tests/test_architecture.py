@@ -23,10 +23,19 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # The engines may use the vector interface (app/vectors/base.py: Point, Range, VectorStore ...),
 # never the package that builds stores from settings, nor a backend or its library.
 ENGINE_FORBIDDEN = (
-    "app.vectors", "qdrant_client", "qdrant_edge",  # stores: created by whoever hands one over
-    "app.embeddings", "sentence_transformers", "torch",  # the model: vectors arrive computed
+    "app.vectors",
+    "qdrant_client",
+    "qdrant_edge",  # stores: created by whoever hands one over
+    "app.embeddings",
+    "sentence_transformers",
+    "torch",  # the model: vectors arrive computed
     "app.evaluation",  # the evaluation depends on the engines, not the other way round
-    "flask", "werkzeug", "sqlalchemy", "app.extensions", "app.models", "app.services",  # web, database
+    "flask",
+    "werkzeug",
+    "sqlalchemy",
+    "app.extensions",
+    "app.models",
+    "app.services",  # web, database
 )
 ENGINE_ALLOWED = ("app.vectors.base",)
 EVALUATION_FORBIDDEN = ("flask", "werkzeug", "sqlalchemy", "app.extensions", "app.models", "app.services")
@@ -34,7 +43,7 @@ EVALUATION_FORBIDDEN = ("flask", "werkzeug", "sqlalchemy", "app.extensions", "ap
 # is gone or clean, test_each_exception_is_still_needed fails until the entry is removed.
 ENGINE_EXCEPTIONS = {
     "evaluate.py": "`python -m app.recommend.evaluate`, an alias of `python -m app.evaluation` kept for one "
-                   "release; delete it and this entry together",
+    "release; delete it and this entry together",
 }
 
 
@@ -83,27 +92,30 @@ def _modules(package: str) -> list[Path]:
     return sorted((APP / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("source, package, expected", [
-    ("from ..vectors import create_vector_store", "app.recommend", ["app.vectors.create_vector_store"]),
-    ("from ..vectors import Point", "app.recommend", ["app.vectors.Point"]),
-    ("from ..vectors.edge import EdgeVectorStore", "app.recommend", ["app.vectors.edge.EdgeVectorStore"]),
-    ("from .. import vectors", "app.recommend", ["app.vectors"]),
-    ("import qdrant_edge", "app.recommend", ["qdrant_edge"]),
-    ("from ..embeddings import shared_embedder", "app.recommend", ["app.embeddings.shared_embedder"]),
-    ("from ..evaluation.metrics import ndcg", "app.recommend", ["app.evaluation.metrics.ndcg"]),
-    ("import app.evaluation", "app.recommend", ["app.evaluation"]),
-    ("from flask import current_app", "app.recommend", ["flask.current_app"]),
-    ("import flask_login", "app.recommend", ["flask_login"]),
-    ("import sqlalchemy as sa", "app.recommend", ["sqlalchemy"]),
-    ("from sqlalchemy.orm import Session", "app.recommend", ["sqlalchemy.orm.Session"]),
-    ("def fit():\n    from ..services import catalog\n", "app.recommend", ["app.services.catalog"]),
-    ("from .items import SONGS", "app.recommend", []),
-    ("from ..vectors.base import Point, VectorStore", "app.recommend", []),
-    ("from ..vectors import base", "app.recommend", []),
-    ("from ..catalog.vocab import FLAG_COLUMNS", "app.recommend", []),
-    ("import numpy as np\nfrom scipy import sparse", "app.recommend", []),
-    ("import flaskish", "app.recommend", []),
-])
+@pytest.mark.parametrize(
+    "source, package, expected",
+    [
+        ("from ..vectors import create_vector_store", "app.recommend", ["app.vectors.create_vector_store"]),
+        ("from ..vectors import Point", "app.recommend", ["app.vectors.Point"]),
+        ("from ..vectors.edge import EdgeVectorStore", "app.recommend", ["app.vectors.edge.EdgeVectorStore"]),
+        ("from .. import vectors", "app.recommend", ["app.vectors"]),
+        ("import qdrant_edge", "app.recommend", ["qdrant_edge"]),
+        ("from ..embeddings import shared_embedder", "app.recommend", ["app.embeddings.shared_embedder"]),
+        ("from ..evaluation.metrics import ndcg", "app.recommend", ["app.evaluation.metrics.ndcg"]),
+        ("import app.evaluation", "app.recommend", ["app.evaluation"]),
+        ("from flask import current_app", "app.recommend", ["flask.current_app"]),
+        ("import flask_login", "app.recommend", ["flask_login"]),
+        ("import sqlalchemy as sa", "app.recommend", ["sqlalchemy"]),
+        ("from sqlalchemy.orm import Session", "app.recommend", ["sqlalchemy.orm.Session"]),
+        ("def fit():\n    from ..services import catalog\n", "app.recommend", ["app.services.catalog"]),
+        ("from .items import SONGS", "app.recommend", []),
+        ("from ..vectors.base import Point, VectorStore", "app.recommend", []),
+        ("from ..vectors import base", "app.recommend", []),
+        ("from ..catalog.vocab import FLAG_COLUMNS", "app.recommend", []),
+        ("import numpy as np\nfrom scipy import sparse", "app.recommend", []),
+        ("import flaskish", "app.recommend", []),
+    ],
+)
 def test_the_import_check_finds_each_way_to_reach_a_forbidden_module(source, package, expected):
     found = forbidden_imports(source, package, ENGINE_FORBIDDEN, ENGINE_ALLOWED)
     assert [entry.split(": ", 1)[1] for entry in found] == expected
@@ -114,8 +126,9 @@ def test_the_engines_import_no_store_factory_model_evaluation_web_or_database():
     # The engines, the fusion and the registry are all looked at, not an empty list.
     engines = {"content.py", "collaborative.py", "knowledge.py", "item_model.py", "fusion.py", "registry.py"}
     assert engines <= {path.name for path in checked}
-    offenders = {path.name: found for path in checked
-                 if (found := _violations(path, ENGINE_FORBIDDEN, ENGINE_ALLOWED))}
+    offenders = {
+        path.name: found for path in checked if (found := _violations(path, ENGINE_FORBIDDEN, ENGINE_ALLOWED))
+    }
     assert offenders == {}, "app/recommend/ must take the store it is handed; see ENGINE_FORBIDDEN for why"
 
 

@@ -13,7 +13,9 @@ LOCAL_COPY = Path(__file__).resolve().parent.parent / "static" / "vendor" / "htm
 def test_pages_load_pinned_htmx_from_a_cdn_with_integrity(tmp_path):
     app = create_app({"TESTING": True, "HTMX_SRC": Config.HTMX_SRC})
     html = app.test_client().get("/auth/login").get_data(as_text=True)
-    assert f'<script src="{Config.HTMX_SRC}" integrity="{Config.HTMX_INTEGRITY}" crossorigin="anonymous"' in html
+    assert (
+        f'<script src="{Config.HTMX_SRC}" integrity="{Config.HTMX_INTEGRITY}" crossorigin="anonymous"' in html
+    )
     assert f"htmx.org@{Config.HTMX_VERSION}/" in Config.HTMX_SRC
 
 

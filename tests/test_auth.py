@@ -14,7 +14,12 @@ def test_register_creates_a_hashed_account_and_logs_in(client, app):
     token = csrf_token(client, "/auth/register")
     response = client.post(
         "/auth/register",
-        data={"username": "Bob", "password": "long enough pw", "confirm": "long enough pw", "csrf_token": token},
+        data={
+            "username": "Bob",
+            "password": "long enough pw",
+            "confirm": "long enough pw",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302 and response.headers["Location"] == "/profile/"
     with app.app_context():
@@ -28,11 +33,17 @@ def test_register_rejects_taken_names_and_bad_input_with_400(client, user):
     token = csrf_token(client, "/auth/register")
     taken = client.post(
         "/auth/register",
-        data={"username": "ALICE", "password": "another password", "confirm": "another password", "csrf_token": token},
+        data={
+            "username": "ALICE",
+            "password": "another password",
+            "confirm": "another password",
+            "csrf_token": token,
+        },
     )
     assert taken.status_code == 400 and b"is taken" in taken.data
     short = client.post(
-        "/auth/register", data={"username": "x!", "password": "short", "confirm": "other", "csrf_token": token}
+        "/auth/register",
+        data={"username": "x!", "password": "short", "confirm": "other", "csrf_token": token},
     )
     assert short.status_code == 400
     for message in (b"letters, digits", b"between 8 and 256 characters", b"Passwords differ"):
@@ -64,7 +75,8 @@ def test_login_follows_a_local_next(client, auth):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "evil.example"]
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "evil.example"],
 )
 def test_login_refuses_a_next_on_another_host(client, auth, target):
     response = auth.login(next_url=target)

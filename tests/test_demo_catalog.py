@@ -19,8 +19,16 @@ from app.catalog.vocab import ACTIVITY_FLAGS, EMOTIONS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv"
 FLAGS = [header for _, header in ACTIVITY_FLAGS.values()]
-FEATURES = ["Popularity", "Energy", "Danceability", "Positiveness", "Speechiness", "Liveness",
-            "Acousticness", "Instrumentalness"]
+FEATURES = [
+    "Popularity",
+    "Energy",
+    "Danceability",
+    "Positiveness",
+    "Speechiness",
+    "Liveness",
+    "Acousticness",
+    "Instrumentalness",
+]
 MONTHS = "|".join(calendar.month_name[1:])
 DATE = re.compile(rf"^(\d{{1,2}})(st|nd|rd|th) ({MONTHS}) (\d{{4}})$")
 KEY = re.compile(r"^(C|C#|D|D#|E|F|F#|G|G#|A|A#|B) (Maj|min)$")
@@ -44,8 +52,11 @@ def tokens(text):
 
 
 def mean_of(rows, column, **where):
-    values = [float(r[column].removesuffix("db")) for r in rows
-              if all((genre(r) if k == "genre" else r[k]) == v for k, v in where.items())]
+    values = [
+        float(r[column].removesuffix("db"))
+        for r in rows
+        if all((genre(r) if k == "genre" else r[k]) == v for k, v in where.items())
+    ]
     assert values, f"no rows match {where}"
     return statistics.mean(values)
 
@@ -115,8 +126,21 @@ def test_command_line_writes_the_requested_catalog(tmp_path, capsys):
 
 
 def test_ordinal_suffixes():
-    expected = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th",
-                21: "21st", 22: "22nd", 23: "23rd", 24: "24th", 30: "30th", 31: "31st"}
+    expected = {
+        1: "1st",
+        2: "2nd",
+        3: "3rd",
+        4: "4th",
+        11: "11th",
+        12: "12th",
+        13: "13th",
+        21: "21st",
+        22: "22nd",
+        23: "23rd",
+        24: "24th",
+        30: "30th",
+        31: "31st",
+    }
     assert {day: ordinal(day) for day in expected} == expected
 
 
@@ -191,33 +215,38 @@ def test_featured_artists_and_subgenres(rows):
 def test_features_are_genre_typical(rows):
     assert mean_of(rows, "Energy", genre="metal") > mean_of(rows, "Energy", genre="ambient") + 40
     assert mean_of(rows, "Energy", genre="metal") > mean_of(rows, "Energy", genre="folk") + 30
-    assert (mean_of(rows, "Acousticness", genre="classical")
-            > mean_of(rows, "Acousticness", genre="rock") + 50)
-    assert (mean_of(rows, "Instrumentalness", genre="ambient")
-            > mean_of(rows, "Instrumentalness", genre="pop") + 40)
-    assert (mean_of(rows, "Speechiness", genre="hip hop")
-            > 2 * mean_of(rows, "Speechiness", genre="country"))
+    assert mean_of(rows, "Acousticness", genre="classical") > mean_of(rows, "Acousticness", genre="rock") + 50
+    assert (
+        mean_of(rows, "Instrumentalness", genre="ambient")
+        > mean_of(rows, "Instrumentalness", genre="pop") + 40
+    )
+    assert mean_of(rows, "Speechiness", genre="hip hop") > 2 * mean_of(rows, "Speechiness", genre="country")
     assert mean_of(rows, "Tempo", genre="metal") > mean_of(rows, "Tempo", genre="reggae") + 30
-    assert (mean_of(rows, "Danceability", genre="latin")
-            > mean_of(rows, "Danceability", genre="classical") + 30)
-    assert (mean_of(rows, "Loudness (db)", genre="metal")
-            > mean_of(rows, "Loudness (db)", genre="classical") + 8)
+    assert (
+        mean_of(rows, "Danceability", genre="latin") > mean_of(rows, "Danceability", genre="classical") + 30
+    )
+    assert (
+        mean_of(rows, "Loudness (db)", genre="metal") > mean_of(rows, "Loudness (db)", genre="classical") + 8
+    )
 
     def minutes(g):
-        return statistics.mean(int(r["Length"][:2]) + int(r["Length"][3:]) / 60
-                               for r in rows if genre(r) == g)
+        return statistics.mean(
+            int(r["Length"][:2]) + int(r["Length"][3:]) / 60 for r in rows if genre(r) == g
+        )
+
     assert minutes("classical") > minutes("pop") + 1
 
     def explicit(g):
         return statistics.mean(r["Explicit"] == "Yes" for r in rows if genre(r) == g)
+
     assert explicit("hip hop") > explicit("country") + 0.3
 
 
 def test_positiveness_follows_emotion(rows):
-    assert mean_of(rows, "Positiveness", emotion="joy") > mean_of(
-        rows, "Positiveness", emotion="sadness") + 25
-    assert mean_of(rows, "Positiveness", emotion="love") > mean_of(
-        rows, "Positiveness", emotion="fear") + 20
+    assert (
+        mean_of(rows, "Positiveness", emotion="joy") > mean_of(rows, "Positiveness", emotion="sadness") + 25
+    )
+    assert mean_of(rows, "Positiveness", emotion="love") > mean_of(rows, "Positiveness", emotion="fear") + 20
 
 
 def test_flags_follow_the_documented_rules(rows):
@@ -232,13 +261,20 @@ def test_flags_follow_the_documented_rules(rows):
 def test_flagged_songs_clear_their_thresholds(rows):
     def flagged(tag):
         return [r for r in rows if r[ACTIVITY_FLAGS[tag][1]] == "1"]
+
     th = THRESHOLDS
-    assert all(int(r["Danceability"]) >= th["party_dance"]
-               and int(r["Energy"]) >= th["party_energy"] for r in flagged("party"))
-    assert all(int(r["Energy"]) >= th["exercise_energy"]
-               and int(r["Tempo"]) >= th["exercise_tempo"] for r in flagged("exercise"))
-    assert all(int(r["Energy"]) <= th["relax_energy_max"]
-               and int(r["Acousticness"]) >= th["relax_acoustic"] for r in flagged("relaxation"))
+    assert all(
+        int(r["Danceability"]) >= th["party_dance"] and int(r["Energy"]) >= th["party_energy"]
+        for r in flagged("party")
+    )
+    assert all(
+        int(r["Energy"]) >= th["exercise_energy"] and int(r["Tempo"]) >= th["exercise_tempo"]
+        for r in flagged("exercise")
+    )
+    assert all(
+        int(r["Energy"]) <= th["relax_energy_max"] and int(r["Acousticness"]) >= th["relax_acoustic"]
+        for r in flagged("relaxation")
+    )
     assert all(int(r["Speechiness"]) <= th["study_speech_max"] for r in flagged("study"))
     # The thresholds themselves must mean what the flag names say.
     quiet = [r for r in rows if r[ACTIVITY_FLAGS["party"][1]] == "0"]
@@ -248,8 +284,9 @@ def test_flagged_songs_clear_their_thresholds(rows):
 
 
 def test_word_lists_keep_emotions_and_genres_apart():
-    emotion_sets = {e: {w for ws in parts.values() for w in ws}
-                    for e, parts in demo_words.EMOTION_WORDS.items()}
+    emotion_sets = {
+        e: {w for ws in parts.values() for w in ws} for e, parts in demo_words.EMOTION_WORDS.items()
+    }
     assert set(emotion_sets) == set(EMOTIONS)
     genre_words = {w for nouns, verbs in demo_words.GENRE_WORDS.values() for w in nouns + verbs}
     filler = {w.lower() for ws in demo_words.FILLER.values() for w in ws}
@@ -267,8 +304,9 @@ def _share(words, vocabulary):
 
 
 def test_lyrics_use_their_emotion_and_genre_words(rows):
-    emotion_sets = {e: {w for ws in parts.values() for w in ws}
-                    for e, parts in demo_words.EMOTION_WORDS.items()}
+    emotion_sets = {
+        e: {w for ws in parts.values() for w in ws} for e, parts in demo_words.EMOTION_WORDS.items()
+    }
     genre_sets = {g: set(nouns + verbs) for g, (nouns, verbs) in demo_words.GENRE_WORDS.items()}
     own_shares = []
     for row in rows:
@@ -276,11 +314,11 @@ def test_lyrics_use_their_emotion_and_genre_words(rows):
         own = _share(words, emotion_sets[row["emotion"]])
         own_shares.append(own)
         assert own >= 0.05, (row["song"], own)
-        assert all(own >= 3 * _share(words, ws) for e, ws in emotion_sets.items()
-                   if e != row["emotion"])
+        assert all(own >= 3 * _share(words, ws) for e, ws in emotion_sets.items() if e != row["emotion"])
         own_genre = _share(words, genre_sets[genre(row)])
-        assert own_genre >= 0.05 and all(own_genre >= 3 * _share(words, ws)
-                                         for g, ws in genre_sets.items() if g != genre(row))
+        assert own_genre >= 0.05 and all(
+            own_genre >= 3 * _share(words, ws) for g, ws in genre_sets.items() if g != genre(row)
+        )
     assert statistics.median(own_shares) >= 0.15
 
 
@@ -303,12 +341,11 @@ def test_lyrics_cluster_by_genre_and_emotion(rows):
     for i, j in combinations(range(len(sample)), 2):
         a, b = sample[i], sample[j]
         dot = sum(x * vectors[j].get(w, 0.0) for w, x in vectors[i].items())
-        groups[genre(a) == genre(b), a["emotion"] == b["emotion"]].append(
-            dot / (norms[i] * norms[j]))
+        groups[genre(a) == genre(b), a["emotion"] == b["emotion"]].append(dot / (norms[i] * norms[j]))
     assert len(groups[True, True]) > 50
     both, genre_only, emotion_only, neither = (
-        statistics.mean(groups[key]) for key in ((True, True), (True, False), (False, True),
-                                                 (False, False)))
+        statistics.mean(groups[key]) for key in ((True, True), (True, False), (False, True), (False, False))
+    )
     assert both > genre_only > emotion_only > neither
     assert both > 5 * neither and genre_only > 3 * neither and emotion_only > 2 * neither
 

@@ -55,8 +55,10 @@ def test_the_workers_share_postgres_redis_and_qdrant(services):
     app, migrate = services["app"], services["migrate"]
     env = app["environment"]
     assert int(env["WORKERS"]) > 1
-    assert re.fullmatch(r"postgresql\+psycopg://songbird:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432/songbird",
-                        env["DATABASE_URL"])
+    assert re.fullmatch(
+        r"postgresql\+psycopg://songbird:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432/songbird",
+        env["DATABASE_URL"],
+    )
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
     assert env["QDRANT_URL"] == "http://qdrant:6333"
     for name in ("DATABASE_URL", "REDIS_URL", "QDRANT_URL"):
@@ -85,8 +87,9 @@ def test_docker_compose_accepts_the_file():
 
     def config(env):
         command = ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"]
-        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-                              check=False)
+        return subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
 
     env = {**os.environ, "POSTGRES_PASSWORD": "only-for-this-check"}
     result = config(env)

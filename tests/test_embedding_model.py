@@ -13,9 +13,25 @@ def model():
 
 def test_real_model_gives_unit_384d_vectors_that_reflect_meaning(model):
     texts = [
-        song_text("Ava Stone", "Summer Love", ["pop"], "joy", "Sunny Days", "dancing in the sun with you all night"),
-        song_text("Ava Stone", "Summer Love (Remastered)", ["pop"], "joy", "Sunny Days", "dancing in the sun with you all night long"),
-        song_text("Grim Hollow", "Tomb of Ash", ["metal", "doom metal"], "anger", "Ashen", "burn the temple, blood and iron fall"),
+        song_text(
+            "Ava Stone", "Summer Love", ["pop"], "joy", "Sunny Days", "dancing in the sun with you all night"
+        ),
+        song_text(
+            "Ava Stone",
+            "Summer Love (Remastered)",
+            ["pop"],
+            "joy",
+            "Sunny Days",
+            "dancing in the sun with you all night long",
+        ),
+        song_text(
+            "Grim Hollow",
+            "Tomb of Ash",
+            ["metal", "doom metal"],
+            "anger",
+            "Ashen",
+            "burn the temple, blood and iron fall",
+        ),
     ]
     vectors = model.encode(texts)
     assert vectors.shape == (3, DIM) and vectors.dtype == np.float32
@@ -45,8 +61,17 @@ def test_song_text_names_every_field_and_keeps_the_opening_lyrics():
 
 def test_preference_text_and_song_text_share_a_space(model):
     pref = model.encode([preference_text(["sadness"], ["country"], "Heartbreak songs on long drives.")])[0]
-    songs = model.encode([
-        song_text("Hank Rivers", "Empty Highway", ["country"], "sadness", None, "I lost you on a lonely road tears fall"),
-        song_text("DJ Volt", "Rave Up", ["electronic"], "joy", None, "jump jump everybody jump tonight"),
-    ])
+    songs = model.encode(
+        [
+            song_text(
+                "Hank Rivers",
+                "Empty Highway",
+                ["country"],
+                "sadness",
+                None,
+                "I lost you on a lonely road tears fall",
+            ),
+            song_text("DJ Volt", "Rave Up", ["electronic"], "joy", None, "jump jump everybody jump tonight"),
+        ]
+    )
     assert pref @ songs[0] > pref @ songs[1]

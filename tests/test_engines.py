@@ -5,8 +5,14 @@ import pytest
 
 from app.recommend.collaborative import collaborative_recommendations, similar_users
 from app.recommend.content import content_recommendations
-from app.recommend.fusion import (DEFAULT_PARAMS, FusionParams, diversify, for_you_recommendations, fuse,
-                                 list_features)
+from app.recommend.fusion import (
+    DEFAULT_PARAMS,
+    FusionParams,
+    diversify,
+    for_you_recommendations,
+    fuse,
+    list_features,
+)
 from app.recommend.item_model import fit_item_model
 from app.recommend.items import SONGS, USERS, Filters, Recommendation, SongInfo, UserContext
 from app.recommend.knowledge import knowledge_recommendations
@@ -58,7 +64,9 @@ class DictCatalog:
     def songs(self, ids):
         return {
             i: SongInfo(i, t, a, g, (g,), e, x, p)
-            for i in ids if i in SONG_TABLE for (t, a, g, e, x, p, _) in [SONG_TABLE[i]]
+            for i in ids
+            if i in SONG_TABLE
+            for (t, a, g, e, x, p, _) in [SONG_TABLE[i]]
         }
 
     def positives(self, user_ids):
@@ -80,25 +88,26 @@ class DictCatalog:
 
 
 LIKES = {  # users and the songs they like
-    1: {1: 1.0, 2: 1.0},                 # alice: rock
+    1: {1: 1.0, 2: 1.0},  # alice: rock
     2: {1: 1.0, 2: 1.0, 3: 1.0, 4: 0.8},  # bob: alice's clear neighbour, also likes 3 and 4
-    3: {9: 1.0, 10: 1.0, 11: 1.0},       # carol: pop
-    4: {6: 1.0, 7: 1.0},                 # dave: jazz
+    3: {9: 1.0, 10: 1.0, 11: 1.0},  # carol: pop
+    4: {6: 1.0, 7: 1.0},  # dave: jazz
 }
 
 
 def context(user_id, likes=None, dislikes=(), emotions=(), tags=(), preference=None):
     likes = LIKES.get(user_id, {}) if likes is None else likes
-    history = {**likes, **{s: -2.5 for s in dislikes}}
+    history = {**likes, **dict.fromkeys(dislikes, -2.5)}
     taste = None
     if likes:
         taste = np.sum([song_vector(s) * w for s, w in likes.items()], axis=0)
         taste /= np.linalg.norm(taste)
     elif preference is not None:
         taste = preference
-    verbs = {s: "liked" for s in likes}
-    return UserContext(user_id, taste, preference, tuple(emotions), tuple(tags), history, verbs,
-                       frozenset(history))
+    verbs = dict.fromkeys(likes, "liked")
+    return UserContext(
+        user_id, taste, preference, tuple(emotions), tuple(tags), history, verbs, frozenset(history)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -106,14 +115,29 @@ def store():
     store = create_vector_store(qdrant_location=":memory:")
     store.ensure_collection(SONGS, DIM, {"genres": "keyword"})
     store.ensure_collection(USERS, DIM, sparse=True)
-    store.upsert(SONGS, [
-        Point(i, song_vector(i).tolist(), {"song_id": i, "artist": a, "genre": g, "genres": [g], "emotion": e,
-                                            "explicit": x, "popularity": p, **flag_payload(f)})
-        for i, (t, a, g, e, x, p, f) in SONG_TABLE.items()
-    ])
-    store.upsert(USERS, [
-        Point(u, context(u).taste.tolist(), {"user_id": u}, context(u).sparse) for u in LIKES
-    ])
+    store.upsert(
+        SONGS,
+        [
+            Point(
+                i,
+                song_vector(i).tolist(),
+                {
+                    "song_id": i,
+                    "artist": a,
+                    "genre": g,
+                    "genres": [g],
+                    "emotion": e,
+                    "explicit": x,
+                    "popularity": p,
+                    **flag_payload(f),
+                },
+            )
+            for i, (t, a, g, e, x, p, f) in SONG_TABLE.items()
+        ],
+    )
+    store.upsert(
+        USERS, [Point(u, context(u).taste.tolist(), {"user_id": u}, context(u).sparse) for u in LIKES]
+    )
     return store
 
 
@@ -137,7 +161,9 @@ def test_content_drops_near_duplicates_of_a_dislike(store, catalog):
     top = content_recommendations(ctx, store, catalog, k=3)[0].song_id
     twin = 100
     catalog.added_vectors[twin] = song_vector(top) + 0.01  # as SQL holds every indexed song's vector
-    store.upsert(SONGS, [Point(twin, (song_vector(top) + 0.01).tolist(), {"song_id": twin, "genres": ["rock"]})])
+    store.upsert(
+        SONGS, [Point(twin, (song_vector(top) + 0.01).tolist(), {"song_id": twin, "genres": ["rock"]})]
+    )
     try:
         assert twin in [i.song_id for i in content_recommendations(ctx, store, catalog, k=3)]
         disliked = context(1, dislikes=[top])
@@ -148,7 +174,9 @@ def test_content_drops_near_duplicates_of_a_dislike(store, catalog):
 
 
 def test_content_respects_filters(store, catalog):
-    items = content_recommendations(context(1), store, catalog, k=10, filters=Filters(genre="pop", no_explicit=True))
+    items = content_recommendations(
+        context(1), store, catalog, k=10, filters=Filters(genre="pop", no_explicit=True)
+    )
     assert items and {i.song_id for i in items} <= {9, 11, 12}
 
 
@@ -181,7 +209,9 @@ def test_knowledge_works_with_no_activity_and_names_what_matched(store, catalog)
     assert top.song_id in (9, 10)  # joyful party pop
     assert top.reason == "Matches your mood: joy, tag: party"
     assert all(SONG_TABLE[item.song_id][3] == "joy" for item in items)  # every pick is in the mood
-    genre_items = knowledge_recommendations(context(6, likes={}, tags=["jazz"], preference=preference), store, catalog)
+    genre_items = knowledge_recommendations(
+        context(6, likes={}, tags=["jazz"], preference=preference), store, catalog
+    )
     assert genre_items and all(SONG_TABLE[i.song_id][2] == "jazz" for i in genre_items)
     assert "tag: jazz" in genre_items[0].reason
 
@@ -202,7 +232,9 @@ def test_a_longer_knowledge_list_starts_with_the_shorter_one(store, catalog):
             return []
 
     recording = Recording()
-    three_tags = context(6, likes={}, emotions=["joy"], tags=["party", "jazz", "rock"], preference=song_vector(6))
+    three_tags = context(
+        6, likes={}, emotions=["joy"], tags=["party", "jazz", "rock"], preference=song_vector(6)
+    )
     for k in (10, 30):
         knowledge_recommendations(three_tags, recording, catalog, k=k)
     # The candidate pool is the same whether 10 or 30 songs are asked for, so the ranking is too.
@@ -229,7 +261,10 @@ def test_similar_songs_exclude_the_seed_and_dislikes(store, catalog):
 
 def test_rank_fusion_keeps_every_source_and_leads_with_the_strongest():
     lists = {
-        "content": [Recommendation(1, 0.9, "content", "Because you liked X"), Recommendation(2, 0.8, "content", "B")],
+        "content": [
+            Recommendation(1, 0.9, "content", "Because you liked X"),
+            Recommendation(2, 0.8, "content", "B"),
+        ],
         "collaborative": [Recommendation(2, 3.0, "collaborative", "Liked by 2 listeners with similar taste")],
     }
     fused = fuse(lists, DEFAULT_PARAMS, positives=5)
@@ -243,7 +278,10 @@ def test_rank_fusion_keeps_every_source_and_leads_with_the_strongest():
 def test_weights_decide_which_list_leads_and_zero_drops_a_list():
     lists = {
         "content": [Recommendation(1, 0.9, "content", "C1"), Recommendation(2, 0.8, "content", "C2")],
-        "collaborative": [Recommendation(2, 3.0, "collaborative", "K2"), Recommendation(3, 2.0, "collaborative", "K3")],
+        "collaborative": [
+            Recommendation(2, 3.0, "collaborative", "K2"),
+            Recommendation(3, 2.0, "collaborative", "K3"),
+        ],
     }
     leaning = FusionParams({"content": 0.1, "collaborative": 1.0, "knowledge": 1.0, "item_based": 1.0})
     assert [f.song_id for f in fuse(lists, leaning, positives=5)] == [2, 3, 1]
@@ -254,12 +292,15 @@ def test_weights_decide_which_list_leads_and_zero_drops_a_list():
 
 def test_score_fusion_uses_the_margins_that_ranks_hide():
     lists = {
-        "content": [Recommendation(1, 0.90, "content", "a"), Recommendation(2, 0.89, "content", "b"),
-                    Recommendation(3, 0.10, "content", "c")],
+        "content": [
+            Recommendation(1, 0.90, "content", "a"),
+            Recommendation(2, 0.89, "content", "b"),
+            Recommendation(3, 0.10, "content", "c"),
+        ],
         "knowledge": [Recommendation(3, 1.0, "knowledge", "k3"), Recommendation(4, 0.0, "knowledge", "k4")],
     }
     # By rank, song 3 is third in one list and first in another: first overall.
-    assert [f.song_id for f in fuse(lists, DEFAULT_PARAMS, positives=0)][0] == 3
+    assert next(f.song_id for f in fuse(lists, DEFAULT_PARAMS, positives=0)) == 3
     # By score, content's 0.10 is the bottom of its list (feature 0): song 3 only ties song 1.
     by_score = FusionParams(method="score")
     assert [f.song_id for f in fuse(lists, by_score, positives=0)] == [1, 3, 2, 4]
@@ -267,12 +308,18 @@ def test_score_fusion_uses_the_margins_that_ranks_hide():
 
 
 def test_evidence_blends_the_warm_and_the_cold_weights():
-    params = FusionParams({"content": 0.0, "collaborative": 1.0, "knowledge": 0.2, "item_based": 1.0},
-                          evidence_half=4.0, popularity=0.0,
-                          cold_weights={"content": 1.0, "collaborative": 0.0, "knowledge": 1.0, "item_based": 0.0},
-                          cold_popularity=0.5)
+    params = FusionParams(
+        {"content": 0.0, "collaborative": 1.0, "knowledge": 0.2, "item_based": 1.0},
+        evidence_half=4.0,
+        popularity=0.0,
+        cold_weights={"content": 1.0, "collaborative": 0.0, "knowledge": 1.0, "item_based": 0.0},
+        cold_popularity=0.5,
+    )
     (new, new_prior), (active, active_prior) = params.user_weights(0), params.user_weights(36)
-    assert new == {"content": 1.0, "collaborative": 0.0, "knowledge": 1.0, "item_based": 0.0} and new_prior == 0.5
+    assert (
+        new == {"content": 1.0, "collaborative": 0.0, "knowledge": 1.0, "item_based": 0.0}
+        and new_prior == 0.5
+    )
     assert active["collaborative"] == pytest.approx(0.9) and active["content"] == pytest.approx(0.1)
     assert active_prior == pytest.approx(0.05)
     flat = FusionParams({"content": 1.0, "collaborative": 1.0, "knowledge": 1.0, "item_based": 1.0})
@@ -280,15 +327,27 @@ def test_evidence_blends_the_warm_and_the_cold_weights():
 
 
 def test_fusion_params_round_trip_and_refuse_bad_files(tmp_path):
-    params = FusionParams({"content": 0.2, "collaborative": 1.0, "knowledge": 0.05, "item_based": 0.7},
-                          "score", 10.0, 3.0, 0.1, per_artist=3,
-                          cold_weights={"content": 1.0, "collaborative": 0.0, "knowledge": 0.5, "item_based": 0.0},
-                          cold_popularity=0.2, meta={"source": "test"})
+    params = FusionParams(
+        {"content": 0.2, "collaborative": 1.0, "knowledge": 0.05, "item_based": 0.7},
+        "score",
+        10.0,
+        3.0,
+        0.1,
+        per_artist=3,
+        cold_weights={"content": 1.0, "collaborative": 0.0, "knowledge": 0.5, "item_based": 0.0},
+        cold_popularity=0.2,
+        meta={"source": "test"},
+    )
     params.save(tmp_path / "w.json")
     loaded = FusionParams.load(tmp_path / "w.json")
     assert loaded == params and loaded.meta == {"source": "test"}
-    for bad in ({"format": 2}, {"format": 1, "weights": {"nope": 1.0}}, {"format": 1, "method": "vote"},
-                {"format": 1, "weights": {"content": -1}}, {"format": 1, "per_artist": 0}):
+    for bad in (
+        {"format": 2},
+        {"format": 1, "weights": {"nope": 1.0}},
+        {"format": 1, "method": "vote"},
+        {"format": 1, "weights": {"content": -1}},
+        {"format": 1, "per_artist": 0},
+    ):
         with pytest.raises(ValueError):
             FusionParams.from_json(bad)
 

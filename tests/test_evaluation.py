@@ -51,8 +51,11 @@ def write_csv(path, header, rows):
 def split_files(tmp_path):
     """24 listeners, half rock and half jazz, each with 8 songs of their genre: 6 to train, 2 held out."""
     rng = random.Random(5)
-    items = [(f"{g[0]}{n}", f"{g.title()} {n}", f"{g} {words} number {n}", f"{g};{words.split()[0]}")
-             for g, words in GENRES.items() for n in range(1, 21)]
+    items = [
+        (f"{g[0]}{n}", f"{g.title()} {n}", f"{g} {words} number {n}", f"{g};{words.split()[0]}")
+        for g, words in GENRES.items()
+        for n in range(1, 21)
+    ]
     train, test, users = [], [], []
     for u in range(1, 25):
         genre = "rock" if u <= 12 else "jazz"
@@ -140,12 +143,18 @@ def test_no_held_out_interaction_reaches_any_vector_or_neighbour(split_files):
         assert not set(ctx.history) & user.held_out and not ctx.library & user.held_out
         assert not set(neighbours[user.user_id]) & user.held_out
         train = sorted(user.history)
-        expected = taste_vector(matrix[[index[i] for i in train]], [user.history[i] for i in train],
-                                preference_vectors([user], embedder)[user.user_id])
+        expected = taste_vector(
+            matrix[[index[i] for i in train]],
+            [user.history[i] for i in train],
+            preference_vectors([user], embedder)[user.user_id],
+        )
         np.testing.assert_allclose(ctx.taste, expected, atol=1e-6)
         leaked = sorted(user.history) + sorted(user.held_out)
-        with_test = taste_vector(matrix[[index[i] for i in leaked]], [user.history.get(i, 1.0) for i in leaked],
-                                 preference_vectors([user], embedder)[user.user_id])
+        with_test = taste_vector(
+            matrix[[index[i] for i in leaked]],
+            [user.history.get(i, 1.0) for i in leaked],
+            preference_vectors([user], embedder)[user.user_id],
+        )
         assert not np.allclose(ctx.taste, with_test, atol=1e-4)  # the held-out songs would have moved it
     trained = sum(len(u.history) for u in split.users)
     assert sum(catalog.fans.values()) == trained  # popularity counts training interactions only
@@ -171,8 +180,21 @@ def test_flask_evaluate_prints_every_approach_and_leaves_the_index_alone(app, se
     assert {(u.user_id, s) for u in users for s in u.library | u.held_out} == set(rows)
     encoded = len(app.extensions["embedder"].encoded)
     out = tmp_path / "demo.json"
-    result = runner.invoke(args=["evaluate", "--k", "5", "--holdout", "3", "--min-positives", "6",
-                                 "--json", str(out), "--seed", "3"])
+    result = runner.invoke(
+        args=[
+            "evaluate",
+            "--k",
+            "5",
+            "--holdout",
+            "3",
+            "--min-positives",
+            "6",
+            "--json",
+            str(out),
+            "--seed",
+            "3",
+        ]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "NDCG@5" in lines[0]
@@ -183,7 +205,9 @@ def test_flask_evaluate_prints_every_approach_and_leaves_the_index_alone(app, se
     assert len(app.extensions["embedder"].encoded) == encoded  # song vectors came from SQL
     with app.app_context():
         assert {name: store.retrieve(name, store.ids(name)) for name in (SONGS, USERS)} == before
-    again = runner.invoke(args=["evaluate", "--k", "5", "--holdout", "3", "--min-positives", "6", "--seed", "3"])
+    again = runner.invoke(
+        args=["evaluate", "--k", "5", "--holdout", "3", "--min-positives", "6", "--seed", "3"]
+    )
     assert again.output == result.output  # deterministic for a seed
     bad = runner.invoke(args=["evaluate", "--holdout", "5", "--min-positives", "5"])
     assert bad.exit_code != 0 and "--min-positives must exceed --holdout" in bad.output
@@ -191,20 +215,41 @@ def test_flask_evaluate_prints_every_approach_and_leaves_the_index_alone(app, se
 
 def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, capsys):
     out = tmp_path / "results.json"
-    argv = ["--train", str(split_files["train"]), "--test", str(split_files["test"]),
-            "--items", str(split_files["items"]), "--users", str(split_files["users"]),
-            "--k", "5", "--json", str(out)]
+    argv = [
+        "--train",
+        str(split_files["train"]),
+        "--test",
+        str(split_files["test"]),
+        "--items",
+        str(split_files["items"]),
+        "--users",
+        str(split_files["users"]),
+        "--k",
+        "5",
+        "--json",
+        str(out),
+    ]
     assert evaluate_main(argv, embedder=HashingEmbedder()) == 0
     report = json.loads(out.read_text())
     assert set(report) == {"k", "users", "approaches", "slices", "fusion"} and report["k"] == 5
     assert report["users"] == 24 and report["fusion"]["format"] == 1 and report["fusion"]["method"] == "rank"
-    assert list(report["approaches"]) == ["for_you", "content", "collaborative", "knowledge", "item_based",
-                                          "popular", "random"]
+    assert list(report["approaches"]) == [
+        "for_you",
+        "content",
+        "collaborative",
+        "knowledge",
+        "item_based",
+        "popular",
+        "random",
+    ]
     # Every user here has 6 training songs: the cold-start slice (at most 3) is empty, and says so.
     assert report["slices"]["cold_start"] == {"users": 0, "max_positives": 3, "approaches": {}}
     for values in report["approaches"].values():
-        assert list(values) == ["ndcg", "recall", "hit_rate", "precision", "map", "coverage", "diversity",
-                                "novelty"] == list(METRICS)
+        assert (
+            list(values)
+            == ["ndcg", "recall", "hit_rate", "precision", "map", "coverage", "diversity", "novelty"]
+            == list(METRICS)
+        )
     printed = capsys.readouterr().out
     assert "collaborative" in printed and "Recall@5" in printed
     only = ["--approaches", "popular", "random"]
@@ -215,12 +260,22 @@ def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, cap
     assert "weight must be a positive number" in capsys.readouterr().err
 
 
-def test_the_old_command_runs_the_new_one_and_says_it_is_deprecated(split_files, tmp_path, capsys, monkeypatch):
+def test_the_old_command_runs_the_new_one_and_says_it_is_deprecated(
+    split_files, tmp_path, capsys, monkeypatch
+):
     # As `python -m ...` runs them; the model is a fast double, fetched where run_files fetches it.
     monkeypatch.setattr("app.embeddings.shared_embedder", lambda device="cpu": HashingEmbedder())
     monkeypatch.delitem(sys.modules, "app.recommend.evaluate", raising=False)  # runpy wants it unimported
-    files = ["--train", str(split_files["train"]), "--test", str(split_files["test"]),
-             "--items", str(split_files["items"]), "--k", "5"]
+    files = [
+        "--train",
+        str(split_files["train"]),
+        "--test",
+        str(split_files["test"]),
+        "--items",
+        str(split_files["items"]),
+        "--k",
+        "5",
+    ]
 
     def run(module, *args):
         monkeypatch.setattr(sys, "argv", [module, *args])
@@ -238,7 +293,11 @@ def test_the_old_command_runs_the_new_one_and_says_it_is_deprecated(split_files,
     # Failures keep their exit status: a missing file (1) and a bad argument (argparse's 2).
     missing = ["--train", str(tmp_path / "none.csv"), *files[2:]]
     assert run("app.recommend.evaluate", *missing)[0] == run("app.evaluation", *missing)[0] == 1
-    assert run("app.recommend.evaluate", *files, "--k", "0")[0] == run("app.evaluation", *files, "--k", "0")[0] == 2
+    assert (
+        run("app.recommend.evaluate", *files, "--k", "0")[0]
+        == run("app.evaluation", *files, "--k", "0")[0]
+        == 2
+    )
 
 
 def hetrec_dir():
@@ -274,8 +333,10 @@ def test_hetrec_converter_counts(tmp_path):
     assert len(per_user) == 1_892
     for sides in per_user.values():
         assert sides["train"] and not sides["train"] & sides["test"]
-        assert len(sides["test"]) == min(round(0.2 * (len(sides["train"]) + len(sides["test"]))),
-                                         len(sides["train"]) + len(sides["test"]) - 1)
+        assert len(sides["test"]) == min(
+            round(0.2 * (len(sides["train"]) + len(sides["test"]))),
+            len(sides["train"]) + len(sides["test"]) - 1,
+        )
     assert converter.convert(src, tmp_path / "again", seed=0) == counts  # seeded: the same split
     assert read_rows(tmp_path / "again" / "test.csv") == test
     metallica = next(row for row in items if row["title"] == "Metallica")

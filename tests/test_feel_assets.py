@@ -21,8 +21,13 @@ AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 @pytest.fixture
 def cdn_page(tmp_path):
     """The login page as deployed by default: htmx from the pinned CDN URL."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}",
-                      "HTMX_SRC": Config.HTMX_SRC})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}",
+            "HTMX_SRC": Config.HTMX_SRC,
+        }
+    )
     yield app.test_client().get("/auth/login").get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
@@ -41,9 +46,12 @@ def test_the_committed_copy_is_the_file_the_page_pins(cdn_page):
 
 def test_the_fallback_loads_after_the_cdn_tag_and_points_at_the_local_copy(cdn_page):
     tags = re.findall(r"<script[^>]*>", cdn_page)
-    assert Config.HTMX_SRC in tags[0] and "crossorigin=\"anonymous\"" in tags[0]
+    assert Config.HTMX_SRC in tags[0] and 'crossorigin="anonymous"' in tags[0]
     fallback = tags[1]
-    assert 'src="/static/js/htmx-fallback.js"' in fallback and 'data-htmx="/static/vendor/htmx.min.js"' in fallback
+    assert (
+        'src="/static/js/htmx-fallback.js"' in fallback
+        and 'data-htmx="/static/vendor/htmx.min.js"' in fallback
+    )
     assert " defer" in tags[0] and " defer" in fallback  # deferred scripts run in order: the CDN's first
     script = (ROOT / "static" / "js" / "htmx-fallback.js").read_text()
     assert "if (window.htmx) return;" in script and "dataset.htmx" in script
@@ -51,7 +59,9 @@ def test_the_fallback_loads_after_the_cdn_tag_and_points_at_the_local_copy(cdn_p
 
 def test_pages_served_from_the_local_copy_need_no_fallback(client):
     page = client.get("/auth/login").get_data(as_text=True)
-    assert "htmx-fallback.js" not in page and '<script src="/static/vendor/htmx.min.js" defer></script>' in page
+    assert (
+        "htmx-fallback.js" not in page and '<script src="/static/vendor/htmx.min.js" defer></script>' in page
+    )
 
 
 def test_make_test_no_longer_needs_npm_for_htmx():
@@ -60,8 +70,12 @@ def test_make_test_no_longer_needs_npm_for_htmx():
     assert "/static/vendor/" not in (ROOT / ".gitignore").read_text().split()
 
 
-@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout")
-@pytest.mark.parametrize("path", ["static/vendor/htmx.min.js", "static/vendor/htmx.LICENSE", "tests/vendor/axe.min.js"])
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs a git checkout"
+)
+@pytest.mark.parametrize(
+    "path", ["static/vendor/htmx.min.js", "static/vendor/htmx.LICENSE", "tests/vendor/axe.min.js"]
+)
 def test_vendored_files_are_not_ignored(path):
     ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
     assert ignored.returncode == 1, f"{path} is git-ignored, so it would not be committed"

@@ -16,9 +16,29 @@ from .conftest import csrf_token
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/recommendations/content"}
 TRACK_ID = "4uLU6hMCjMI75M1A2tKUQC"
-TRACKS_HEADER = ["", "track_id", "artists", "album_name", "track_name", "popularity", "duration_ms", "explicit",
-                 "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
-                 "instrumentalness", "liveness", "valence", "tempo", "time_signature", "track_genre"]
+TRACKS_HEADER = [
+    "",
+    "track_id",
+    "artists",
+    "album_name",
+    "track_name",
+    "popularity",
+    "duration_ms",
+    "explicit",
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "time_signature",
+    "track_genre",
+]
 
 
 def card_ids(html):
@@ -32,8 +52,31 @@ def track_song(app, tmp_path, demo_songs):
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(TRACKS_HEADER)
-        writer.writerow(["0", TRACK_ID, "Daft Punk", "Discovery", "One More Time", "77", "320357", "False", "0.61",
-                         "0.69", "2", "-8.6", "1", "0.13", "0.02", "0.0", "0.33", "0.47", "122.7", "4", "house"])
+        writer.writerow(
+            [
+                "0",
+                TRACK_ID,
+                "Daft Punk",
+                "Discovery",
+                "One More Time",
+                "77",
+                "320357",
+                "False",
+                "0.61",
+                "0.69",
+                "2",
+                "-8.6",
+                "1",
+                "0.13",
+                "0.02",
+                "0.0",
+                "0.33",
+                "0.47",
+                "122.7",
+                "4",
+                "house",
+            ]
+        )
     from app.services.catalog_import import import_spotify_csv
 
     with app.app_context():
@@ -53,8 +96,11 @@ def state(app, song_id, username="alice"):
 
 # --- Listening -------------------------------------------------------------------------------------
 
+
 def test_the_csp_frames_only_spotifys_embed_player():
-    policy = dict(part.split(" ", 1) for part in content_security_policy("/static/vendor/htmx.min.js").split("; "))
+    policy = dict(
+        part.split(" ", 1) for part in content_security_policy("/static/vendor/htmx.min.js").split("; ")
+    )
     assert policy["frame-src"] == "https://open.spotify.com/embed/" == SPOTIFY_FRAMES
     assert SPOTIFY_EMBED.startswith(SPOTIFY_FRAMES)  # the frame the song page loads is the one allowed
     assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
@@ -111,11 +157,14 @@ def test_play_of_a_demo_song_starts_its_sketch_in_the_bar(site):
 
 # --- Feedback and undo -----------------------------------------------------------------------------
 
+
 def test_pressed_buttons_say_liked_and_saved_and_a_toast_offers_undo(site, app):
     liked = post(site, "/songs/1/act", HTMX, action="like").get_data(as_text=True)
     assert re.search(r'aria-pressed="true"><span aria-hidden="true">♥</span> Liked<', liked)
     toast = liked.split('<div id="toasts" hx-swap-oob="innerHTML">')[1]
-    assert "Liked “" in toast and 'action="/songs/1/undo"' in toast and 'name="action" value="unlike"' in toast
+    assert (
+        "Liked “" in toast and 'action="/songs/1/undo"' in toast and 'name="action" value="unlike"' in toast
+    )
     saved = post(site, "/songs/1/act", HTMX, action="bookmark").get_data(as_text=True)
     assert "> Saved<" in saved and 'value="unbookmark"' in saved.split('id="toasts"')[1]
     rated = post(site, "/songs/1/act", HTMX, action="rate", value="3").get_data(as_text=True)
@@ -199,21 +248,27 @@ def test_revert_keeps_a_state_that_still_holds_something(app, user, demo_songs):
         assert kept is not None and kept.play_count == 1 and not kept.disliked
         assert revert_activity(user, 8, "undislike") is None  # never had a state: nothing stored
         assert db.session.get(UserSong, (user, 8)) is None
-        with pytest.raises(ValueError, match="expected one of bookmark, dislike, like, unbookmark, undislike, unlike, unrate$"):
+        with pytest.raises(
+            ValueError,
+            match=r"expected one of bookmark, dislike, like, unbookmark, undislike, unlike, unrate$",
+        ):
             revert_activity(user, 7, "rate")  # the message names the restoring events, not the actions
 
 
 def test_the_library_has_a_disliked_section_where_a_dislike_is_undone(site, app):
     post(site, "/songs/6/act", HTMX, action="dislike")
     page = site.get("/library/disliked").get_data(as_text=True)
-    assert card_ids(page) == [6] and ">Disliked <span class=\"count\">1</span>" in page
-    assert re.search(r'value="undislike" class="btn btn-dislike" aria-pressed="true"><span aria-hidden="true">✕</span> Disliked',
-                     page)
+    assert card_ids(page) == [6] and '>Disliked <span class="count">1</span>' in page
+    assert re.search(
+        r'value="undislike" class="btn btn-dislike" aria-pressed="true"><span aria-hidden="true">✕</span> Disliked',
+        page,
+    )
     post(site, "/songs/6/act", HTMX, action="undislike")
     assert card_ids(site.get("/library/disliked").get_data(as_text=True)) == []
 
 
 # --- Tabs, Show more, cards, pagers ----------------------------------------------------------------
+
 
 def test_the_popular_tab_lists_songs(site):
     page = site.get("/recommendations/popular").get_data(as_text=True)
@@ -241,15 +296,18 @@ def test_show_more_adds_the_next_songs_of_the_cached_list(site, app):
     assert len(card_ids(reload)) == 24 and 'hx-include="#rec-shown"' in reload
 
 
-@pytest.mark.parametrize("query", ["shown=0", "shown=51", "shown=x", "shown=", "after=13", "shown=12&after=-1"])
+@pytest.mark.parametrize(
+    "query", ["shown=0", "shown=51", "shown=x", "shown=", "after=13", "shown=12&after=-1"]
+)
 def test_show_more_rejects_bad_counts(site, query):
     assert site.get(f"/recommendations/popular?{query}").status_code == 400
 
 
 def test_cards_show_the_album_and_a_readable_explicit_badge(site, app):
     with app.app_context():
-        explicit = db.session.scalar(sa.select(Song).where(Song.explicit.is_(True), Song.album.is_not(None))
-                                     .order_by(Song.id))
+        explicit = db.session.scalar(
+            sa.select(Song).where(Song.explicit.is_(True), Song.album.is_not(None)).order_by(Song.id)
+        )
         song_id, album = explicit.id, explicit.album
     page = site.get(f"/songs/?explicit=only&q={explicit.title}").get_data(as_text=True)
     card = page.split(f'id="song-{song_id}"')[1].split("</article>")[0]
@@ -276,13 +334,18 @@ def test_dataset_similar_songs_link_to_their_pages_when_in_the_catalog(site, app
 def test_lists_have_numbered_pagers(site, app):
     page = site.get("/songs/?page=3&sort=title").get_data(as_text=True)
     pager = page.split('<nav class="pager" aria-label="Pages">')[1].split("</nav>")[0]
-    assert re.search(r'<a aria-current="page" href="[^"]*page=3[^"]*"><span class="sr-only">Page </span>3</a>', pager)
+    assert re.search(
+        r'<a aria-current="page" href="[^"]*page=3[^"]*"><span class="sr-only">Page </span>3</a>', pager
+    )
     for n in (1, 2, 4, 5):
-        assert re.search(rf'href="[^"]*page={n}&amp;sort=title"><span class="sr-only">Page </span>{n}<', pager), n
+        assert re.search(
+            rf'href="[^"]*page={n}&amp;sort=title"><span class="sr-only">Page </span>{n}<', pager
+        ), n
     assert '<a rel="next" href=' in pager and '<a rel="prev" href=' in pager and "…" in pager
 
 
 # --- Layout pieces ---------------------------------------------------------------------------------
+
 
 def test_favicon_is_served_and_linked(client):
     icon = client.get("/favicon.ico")
@@ -302,6 +365,8 @@ def test_profile_groups_chips_under_moods_activities_and_genres(site):
     assert list(groups) == ["Moods", "Activities", "Genres"]
     values = {name: set(re.findall(r'value="([^"]+)"', html)) for name, html in groups.items()}
     assert values["Moods"] == {"joy", "sadness", "anger", "fear", "love", "surprise"}
-    assert {"party", "driving", "yoga"} <= values["Activities"] and not values["Activities"] & values["Genres"]
+    assert {"party", "driving", "yoga"} <= values["Activities"] and not values["Activities"] & values[
+        "Genres"
+    ]
     assert values["Genres"] and "party" not in values["Genres"]
     assert 'checked id="tags-' in groups["Activities"]  # alice's saved tags stay checked

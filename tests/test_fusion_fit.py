@@ -16,10 +16,12 @@ from .test_evaluation import load, split_files, write_csv  # noqa: F401  (split_
 
 
 def ranked(name, ids):
-    return [Recommendation(song, 1.0 / rank, name, f"{name} {song}") for rank, song in enumerate(ids, start=1)]
+    return [
+        Recommendation(song, 1.0 / rank, name, f"{name} {song}") for rank, song in enumerate(ids, start=1)
+    ]
 
 
-def test_carving_moves_a_share_of_training_positives_and_drops_the_test(split_files):  # noqa: F811
+def test_carving_moves_a_share_of_training_positives_and_drops_the_test(split_files):
     users = load(split_files).users
     carved = carve_validation(users, share=0.25, min_positives=4, seed=1)
     for before, after in zip(users, carved):
@@ -30,7 +32,7 @@ def test_carving_moves_a_share_of_training_positives_and_drops_the_test(split_fi
     assert carve_validation(users, share=0.25, min_positives=7, seed=1)[0].held_out == frozenset()
 
 
-def test_tuning_never_reads_the_test_file(split_files, tmp_path, monkeypatch):  # noqa: F811
+def test_tuning_never_reads_the_test_file(split_files, tmp_path, monkeypatch):
     # A second test file whose held-out songs are the *other* genre's: read while fitting, it would
     # pull the weights away from the lists that find a listener's own genre.
     swapped = [(row_user, item, 1) for row_user, item in _swapped_test(split_files)]
@@ -39,18 +41,37 @@ def test_tuning_never_reads_the_test_file(split_files, tmp_path, monkeypatch):  
     original = eval_files._interactions
     monkeypatch.setattr(eval_files, "_interactions", lambda path: read.append(str(path)) or original(path))
     original_save = FusionParams.save
-    monkeypatch.setattr(FusionParams, "save", lambda self, path: order.append(len(read)) or original_save(self, path))
+    monkeypatch.setattr(
+        FusionParams, "save", lambda self, path: order.append(len(read)) or original_save(self, path)
+    )
 
     weights, results = [], []
     for test in (split_files["test"], other):
         out, report = tmp_path / f"w-{len(weights)}.json", tmp_path / f"r-{len(weights)}.json"
         read.clear(), order.clear()
-        argv = ["--train", str(split_files["train"]), "--test", str(test), "--items", str(split_files["items"]),
-                "--users", str(split_files["users"]), "--k", "5", "--tune", "--weights-out", str(out),
-                "--json", str(report), "--approaches", "for_you", "collaborative"]
+        argv = [
+            "--train",
+            str(split_files["train"]),
+            "--test",
+            str(test),
+            "--items",
+            str(split_files["items"]),
+            "--users",
+            str(split_files["users"]),
+            "--k",
+            "5",
+            "--tune",
+            "--weights-out",
+            str(out),
+            "--json",
+            str(report),
+            "--approaches",
+            "for_you",
+            "collaborative",
+        ]
         assert evaluate_main(argv, embedder=HashingEmbedder()) == 0
         # When the weights were written, only the training file had been read; the test came after.
-        assert read[:order[0]] == [str(split_files["train"])] and str(test) in read[order[0]:]
+        assert read[: order[0]] == [str(split_files["train"])] and str(test) in read[order[0] :]
         weights.append(json.loads(out.read_text()))
         results.append(json.loads(report.read_text()))
     assert weights[0] == weights[1]
@@ -81,17 +102,23 @@ def _item_keys(files):
 
 
 def test_adaptive_weights_follow_each_users_evidence():
-    lists = {"collaborative": ranked("collaborative", range(1, 11)), "knowledge": ranked("knowledge", range(11, 21))}
-    params = FusionParams({"content": 0.0, "collaborative": 1.0, "knowledge": 0.3, "item_based": 1.0},
-                          evidence_half=5.0,
-                          cold_weights={"content": 1.0, "collaborative": 0.1, "knowledge": 1.0, "item_based": 0.0})
+    lists = {
+        "collaborative": ranked("collaborative", range(1, 11)),
+        "knowledge": ranked("knowledge", range(11, 21)),
+    }
+    params = FusionParams(
+        {"content": 0.0, "collaborative": 1.0, "knowledge": 0.3, "item_based": 1.0},
+        evidence_half=5.0,
+        cold_weights={"content": 1.0, "collaborative": 0.1, "knowledge": 1.0, "item_based": 0.0},
+    )
     strong = [r.song_id for r in fuse(lists, params, positives=60)][:10]
     none = [r.song_id for r in fuse(lists, params, positives=0)][:10]
     assert len(set(strong) & set(range(1, 11))) >= 8  # an active user's list is mostly collaborative
     assert len(set(none) & set(range(11, 21))) >= 8  # a newcomer's mostly knowledge
     global_params = params.with_(evidence_half=0.0)
-    assert [r.song_id for r in fuse(lists, global_params, positives=0)][:10] == \
-        [r.song_id for r in fuse(lists, global_params, positives=60)][:10]
+    assert [r.song_id for r in fuse(lists, global_params, positives=0)][:10] == [
+        r.song_id for r in fuse(lists, global_params, positives=60)
+    ][:10]
 
 
 def _cases():
@@ -100,8 +127,8 @@ def _cases():
     for n in range(40):
         active = n % 2 == 0
         hit = 100 + n
-        collab = [hit] + list(range(1, 10)) if active else list(range(1, 11))
-        know = list(range(11, 21)) if active else [hit] + list(range(11, 20))
+        collab = [hit, *list(range(1, 10))] if active else list(range(1, 11))
+        know = list(range(11, 21)) if active else [hit, *list(range(11, 20))]
         lists = {"collaborative": ranked("collaborative", collab), "knowledge": ranked("knowledge", know)}
         cases.append(Case(40 if active else 1, lists, frozenset({hit}), {}))
     return cases
@@ -127,33 +154,53 @@ def test_the_fit_refuses_an_empty_validation_split():
         fit_fusion([], k=10)
 
 
-def test_the_cold_start_slice_scores_only_users_with_few_positives(split_files, tmp_path):  # noqa: F811
+def test_the_cold_start_slice_scores_only_users_with_few_positives(split_files, tmp_path):
     from dataclasses import replace
 
     from app.evaluation.harness import run_evaluation
     from app.vectors import create_vector_store
 
     split = load(split_files)
-    users = [replace(u, history=dict(list(u.history.items())[:2]), library=frozenset(list(u.history)[:2]))
-             if u.user_id in (1, 2) else u for u in split.users]
-    result = run_evaluation(users, split.items, lambda: create_vector_store(vectors_path=str(tmp_path / "v")),
-                            HashingEmbedder(), k=5, approaches=("popular", "item_based"))
+    users = [
+        replace(u, history=dict(list(u.history.items())[:2]), library=frozenset(list(u.history)[:2]))
+        if u.user_id in (1, 2)
+        else u
+        for u in split.users
+    ]
+    result = run_evaluation(
+        users,
+        split.items,
+        lambda: create_vector_store(vectors_path=str(tmp_path / "v")),
+        HashingEmbedder(),
+        k=5,
+        approaches=("popular", "item_based"),
+    )
     cold = result["slices"]["cold_start"]
     assert cold["users"] == 2 and set(cold["approaches"]) == {"popular", "item_based"}
     assert cold["approaches"]["popular"]["ndcg"] != result["approaches"]["popular"]["ndcg"]
 
 
-def test_tags_counted_from_the_users_own_tagging_leave_with_the_items_carved_out(split_files, tmp_path):  # noqa: F811
+def test_tags_counted_from_the_users_own_tagging_leave_with_the_items_carved_out(split_files, tmp_path):
     numbers = _item_keys(split_files)
     keys = {number: key for key, number in numbers.items()}
     listened = sorted(next(u for u in load(split_files).users if u.user_id == 1).history)
     # u1 put three tags on one song they listened to, and "rock" on two others.
     first, second, third = (keys[i] for i in listened[:3])
-    rows = [("u1", first, "secret"), ("u1", first, "secret2"), ("u1", first, "secret3"),
-            ("u1", second, "rock"), ("u1", third, "rock"), ("nobody", first, "ghost")]
+    rows = [
+        ("u1", first, "secret"),
+        ("u1", first, "secret2"),
+        ("u1", first, "secret3"),
+        ("u1", second, "rock"),
+        ("u1", third, "rock"),
+        ("nobody", first, "ghost"),
+    ]
     tags_file = write_csv(tmp_path / "user_tags.csv", ["user_id", "item_id", "tag"], rows)
-    split = eval_files.load_split(split_files["train"], None, split_files["items"], split_files["users"], tags_file)
-    assert next(u for u in split.users if u.user_id == 1).tags == ("rock",)  # the users file's stated tags win
+    split = eval_files.load_split(
+        split_files["train"], None, split_files["items"], split_files["users"], tags_file
+    )
+    assert next(u for u in split.users if u.user_id == 1).tags == (
+        "rock",
+    )  # the users file's stated tags win
     split = eval_files.load_split(split_files["train"], None, split_files["items"], None, tags_file)
     user = next(u for u in split.users if u.user_id == 1)
     assert user.tags == ("rock", "secret", "secret2", "secret3") and len(user.tag_log) == 5
@@ -168,7 +215,7 @@ def test_tags_counted_from_the_users_own_tagging_leave_with_the_items_carved_out
     assert carve_validation([user], share=0.2, min_positives=100, seed=0)[0].tags == user.tags  # nothing held
 
 
-def test_small_data_sets_pool_several_validation_splits(split_files):  # noqa: F811
+def test_small_data_sets_pool_several_validation_splits(split_files):
     from app.evaluation.validation import MAX_FOLDS, MIN_USERS, folds_for
 
     users = load(split_files).users  # 24 users with 6 positives each
@@ -184,7 +231,9 @@ def test_the_app_reads_its_weights_file_at_start_and_refuses_a_bad_one(tmp_path)
     from app.services.recommendations import fusion_params
 
     good = tmp_path / "weights.json"
-    FusionParams({"content": 0.1, "collaborative": 1.0, "knowledge": 0.5, "item_based": 0.9}, "score").save(good)
+    FusionParams({"content": 0.1, "collaborative": 1.0, "knowledge": 0.5, "item_based": 0.9}, "score").save(
+        good
+    )
     app = create_app({"TESTING": True, "FUSION_WEIGHTS": str(good)})
     with app.app_context():
         assert fusion_params().method == "score" and fusion_params().weights["item_based"] == 0.9

@@ -11,9 +11,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "gunicorn.conf.py"
-ENV_NAMES = ("QDRANT_URL", "QDRANT_LOCATION", "GUNICORN_WORKERS", "GUNICORN_THREADS", "WORKERS",
-             "GUNICORN_BIND", "GUNICORN_ACCESSLOG", "GUNICORN_TIMEOUT", "GUNICORN_CONTROL_SOCKET",
-             "GUNICORN_CMD_ARGS")
+ENV_NAMES = (
+    "QDRANT_URL",
+    "QDRANT_LOCATION",
+    "GUNICORN_WORKERS",
+    "GUNICORN_THREADS",
+    "WORKERS",
+    "GUNICORN_BIND",
+    "GUNICORN_ACCESSLOG",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_CONTROL_SOCKET",
+    "GUNICORN_CMD_ARGS",
+)
 
 
 def load(monkeypatch, **env):
@@ -59,8 +68,14 @@ def test_in_memory_vectors_serve_one_worker_unless_asked_for_more(monkeypatch):
 
 
 def test_environment_overrides(monkeypatch):
-    cfg = load(monkeypatch, GUNICORN_THREADS="4", GUNICORN_BIND="0.0.0.0:9000", GUNICORN_ACCESSLOG="",
-               GUNICORN_TIMEOUT="90", GUNICORN_CONTROL_SOCKET="/tmp/songbird.ctl")
+    cfg = load(
+        monkeypatch,
+        GUNICORN_THREADS="4",
+        GUNICORN_BIND="0.0.0.0:9000",
+        GUNICORN_ACCESSLOG="",
+        GUNICORN_TIMEOUT="90",
+        GUNICORN_CONTROL_SOCKET="/tmp/songbird.ctl",
+    )
     assert (cfg.threads, cfg.bind, cfg.accesslog, cfg.timeout) == (4, ["0.0.0.0:9000"], None, 90)
     assert cfg.control_socket_disable is False and cfg.control_socket == "/tmp/songbird.ctl"
 
@@ -70,16 +85,19 @@ IN_MEMORY = {"QDRANT_LOCATION": ":memory:"}
 LOCAL_FOLDER = {"QDRANT_LOCATION": "/srv/vectors"}
 
 
-@pytest.mark.parametrize("workers, preload, env, refused", [
-    (1, False, {}, None),
-    (2, False, {}, "QDRANT_URL"),  # Edge: one process per shard
-    (2, False, LOCAL_FOLDER, "QDRANT_URL"),  # a local-mode folder: one client
-    (1, True, {}, "preload_app"),
-    (3, False, SERVER, None),
-    (3, True, SERVER, "preload_app"),
-    (2, False, IN_MEMORY, None),  # each worker its own store in memory (tests/test_two_workers.py)
-    (2, True, IN_MEMORY, "preload_app"),
-])
+@pytest.mark.parametrize(
+    "workers, preload, env, refused",
+    [
+        (1, False, {}, None),
+        (2, False, {}, "QDRANT_URL"),  # Edge: one process per shard
+        (2, False, LOCAL_FOLDER, "QDRANT_URL"),  # a local-mode folder: one client
+        (1, True, {}, "preload_app"),
+        (3, False, SERVER, None),
+        (3, True, SERVER, "preload_app"),
+        (2, False, IN_MEMORY, None),  # each worker its own store in memory (tests/test_two_workers.py)
+        (2, True, IN_MEMORY, "preload_app"),
+    ],
+)
 def test_on_starting_refuses_what_breaks_the_vector_store(monkeypatch, workers, preload, env, refused):
     cfg = load(monkeypatch, **env)
     server = SimpleNamespace(cfg=SimpleNamespace(workers=workers, preload_app=preload))

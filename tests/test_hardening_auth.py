@@ -64,6 +64,7 @@ def try_login(client, username, password):
 
 # ---- finding 3: login throttling -------------------------------------------------------------------
 
+
 def test_login_answers_429_after_failures_even_with_the_right_password_then_resets(app, user, clock):
     client = client_from(app, "10.0.0.1")
     for _ in range(3):
@@ -106,9 +107,12 @@ def test_successful_logins_do_not_count(app, user, clock):
 
 # ---- finding 3: API writes -------------------------------------------------------------------------
 
+
 def api_write(client, token):
     # An unknown song: answered (404 or 400), but a write all the same, so it counts.
-    return client.post("/api/v1/me/activities", json={"song_id": 999999, "action": "play"}, headers=bearer(token))
+    return client.post(
+        "/api/v1/me/activities", json={"song_id": 999999, "action": "play"}, headers=bearer(token)
+    )
 
 
 def test_token_api_writes_answer_429_per_account_with_retry_after(app, user, clock):
@@ -140,8 +144,13 @@ def test_api_writes_are_limited_per_address_across_accounts(app, user, clock):
 
 def test_a_limit_that_does_not_parse_stops_the_app(tmp_path):
     with pytest.raises(ValueError, match="LOGIN_LIMIT_PER_ACCOUNT"):
-        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
-                    "LOGIN_LIMIT_PER_ACCOUNT": "ten a minute"})
+        create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                "LOGIN_LIMIT_PER_ACCOUNT": "ten a minute",
+            }
+        )
 
 
 def test_other_tests_are_not_throttled(tmp_path):
@@ -156,11 +165,16 @@ def test_other_tests_are_not_throttled(tmp_path):
 
 # ---- finding 4: sessions that end ------------------------------------------------------------------
 
+
 def saved_cookies(app):
     """Log alice in with "keep me logged in"; returns (session cookie, remember_token) as saved."""
     client = app.test_client()
-    data = {"username": "alice", "password": "correct-horse", "remember": "y",
-            "csrf_token": csrf_token(client, "/auth/login")}
+    data = {
+        "username": "alice",
+        "password": "correct-horse",
+        "remember": "y",
+        "csrf_token": csrf_token(client, "/auth/login"),
+    }
     assert client.post("/auth/login", data=data).status_code == 302
     return client, client.get_cookie("session").value, client.get_cookie("remember_token").value
 
@@ -213,8 +227,13 @@ def test_the_login_identity_carries_the_session_token(app, user):
 
 @pytest.mark.parametrize("secure", [True, False])
 def test_remember_cookie_follows_the_session_cookies_secure_flag(tmp_path, secure):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}",
-                      "SESSION_COOKIE_SECURE": secure})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}",
+            "SESSION_COOKIE_SECURE": secure,
+        }
+    )
     from flask_migrate import upgrade
 
     from app.services import accounts
@@ -223,8 +242,12 @@ def test_remember_cookie_follows_the_session_cookies_secure_flag(tmp_path, secur
         upgrade()
         accounts.register_user("alice", "correct-horse")
     client = app.test_client()
-    data = {"username": "alice", "password": "correct-horse", "remember": "y",
-            "csrf_token": csrf_token(client, "/auth/login")}
+    data = {
+        "username": "alice",
+        "password": "correct-horse",
+        "remember": "y",
+        "csrf_token": csrf_token(client, "/auth/login"),
+    }
     response = client.post("/auth/login", data=data)
     cookies = response.headers.getlist("Set-Cookie")
     remember = next(c for c in cookies if c.startswith("remember_token="))

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
+from app.api.legacy import DEGRADED_HEADER
 from app.extensions import db
 from app.models import UserVector
-from app.api.legacy import DEGRADED_HEADER
 from app.services import accounts
 from app.services.catalog_import import import_spotify_csv
 from app.services.tokens import create_token
@@ -45,15 +45,24 @@ def template(tmp_path_factory):
         db.session.commit()
         embed_songs()
         refresh_all_user_vectors()
-        tokens = {"user": bearer(create_token(user.id, "t")[1]), "admin": bearer(create_token(admin.id, "t")[1])}
+        tokens = {
+            "user": bearer(create_token(user.id, "t")[1]),
+            "admin": bearer(create_token(admin.id, "t")[1]),
+        }
         close_vector_store()
         db.engine.dispose()
     return root, tokens
 
 
 def _app(root):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'test.db'}",
-                      "QDRANT_LOCATION": None, "VECTORS_PATH": str(root / "vectors")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'test.db'}",
+            "QDRANT_LOCATION": None,
+            "VECTORS_PATH": str(root / "vectors"),
+        }
+    )
     app.extensions["embedder"] = HashingEmbedder()
     return app
 
@@ -181,8 +190,9 @@ def test_a_second_opener_makes_healthz_fail(client, app, vectors):
 
 def test_a_write_does_not_recreate_a_lost_collection(client, app, vectors, token):
     shutil.rmtree(vectors)
-    liked = client.post("/api/v1/me/activities", json={"song_id": song_ids(app, 1)[0], "action": "like"},
-                        headers=token)
+    liked = client.post(
+        "/api/v1/me/activities", json={"song_id": song_ids(app, 1)[0], "action": "like"}, headers=token
+    )
     assert liked.status_code == 201  # the like is kept in SQL ...
     assert not vectors.exists()  # ... but no empty shard hides the loss
     user_id = client.get("/api/v1/me", headers=token).get_json()["id"]

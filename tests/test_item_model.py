@@ -5,8 +5,12 @@ import threading
 import numpy as np
 import pytest
 
-from app.recommend.item_model import (fit_item_model, fit_item_model_from_pairs, item_based_recommendations,
-                                      item_scores)
+from app.recommend.item_model import (
+    fit_item_model,
+    fit_item_model_from_pairs,
+    item_based_recommendations,
+    item_scores,
+)
 from app.recommend.items import Filters, SongInfo, UserContext
 from app.services import item_model as service
 
@@ -31,7 +35,9 @@ class Catalog:
         return self.model
 
     def songs(self, ids):
-        return {i: SongInfo(i, f"Song {i}", f"Artist {i}", "rock" if i < 4 else "jazz") for i in ids if i <= 6}
+        return {
+            i: SongInfo(i, f"Song {i}", f"Artist {i}", "rock" if i < 4 else "jazz") for i in ids if i <= 6
+        }
 
 
 def test_songs_liked_together_predict_each_other():
@@ -67,7 +73,10 @@ def test_the_cap_keeps_the_most_liked_songs_and_pairs_match_dicts():
     songs = np.array([s for liked in LIKES.values() for s in liked])
     from_pairs = fit_item_model_from_pairs(users, songs, l2=2.0)
     assert np.allclose(from_pairs.weights, fit_item_model(LIKES, l2=2.0).weights, atol=1e-6)
-    assert fit_item_model({1: {1: 1.0}}) is None and fit_item_model_from_pairs(np.array([]), np.array([])) is None
+    assert (
+        fit_item_model({1: {1: 1.0}}) is None
+        and fit_item_model_from_pairs(np.array([]), np.array([])) is None
+    )
 
 
 def test_a_saved_model_loads_back_and_a_corrupt_file_is_refitted(tmp_path):
@@ -84,8 +93,11 @@ def test_a_saved_model_loads_back_and_a_corrupt_file_is_refitted(tmp_path):
 @pytest.fixture
 def background(app, seeded, tmp_path):
     """The seeded app with the item model refreshed in the background, at once after activity."""
-    app.config.update(ITEM_MODEL_REFRESH="background", ITEM_MODEL_REFRESH_SECONDS=0,
-                      ITEM_MODEL_PATH=str(tmp_path / "item_model.npz"))
+    app.config.update(
+        ITEM_MODEL_REFRESH="background",
+        ITEM_MODEL_REFRESH_SECONDS=0,
+        ITEM_MODEL_PATH=str(tmp_path / "item_model.npz"),
+    )
     holder = service.holder(app)
     holder.refresh(wait=True)
     yield holder
@@ -93,8 +105,9 @@ def background(app, seeded, tmp_path):
     holder.close()
 
 
-def test_activity_refits_the_model_in_the_background_without_holding_the_request(app, client, background,
-                                                                                  monkeypatch):
+def test_activity_refits_the_model_in_the_background_without_holding_the_request(
+    app, client, background, monkeypatch
+):
     first = background.model
     assert first is not None and len(first.item_ids) > 10
     release, started = threading.Event(), threading.Event()
@@ -127,6 +140,8 @@ def test_activity_refits_the_model_in_the_background_without_holding_the_request
 def test_a_starting_process_loads_the_saved_model_instead_of_fitting(app, background, monkeypatch):
     saved_version = background.model.version
     fresh = service.ItemModelHolder(app)
-    monkeypatch.setattr(service, "fit_from_database", lambda *a, **k: pytest.fail("fitted instead of loading"))
+    monkeypatch.setattr(
+        service, "fit_from_database", lambda *a, **k: pytest.fail("fitted instead of loading")
+    )
     fresh.refresh(wait=True)
     assert fresh.model is not None and fresh.model.version == saved_version

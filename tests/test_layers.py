@@ -72,20 +72,23 @@ def _violations(path: Path) -> list[str]:
     return database_imports(path.read_text(encoding="utf-8"), package)
 
 
-@pytest.mark.parametrize("source, package, expected", [
-    ("from ..models import Song", "app.songs", ["app.models"]),
-    ("from ..extensions import db", "app.songs", ["app.extensions.db"]),
-    ("from .extensions import db, limiter", "app", ["app.extensions.db"]),
-    ("from .. import models", "app.admin", ["app.models"]),
-    ("from ..models.song import Song", "app.admin", ["app.models.song"]),
-    ("import sqlalchemy as sa", "app", ["sqlalchemy"]),
-    ("from sqlalchemy.orm import Session", "app.taste", ["sqlalchemy.orm"]),
-    ("import app.extensions", "app.taste", ["app.extensions"]),
-    ("def view():\n    from app.models import User\n", "app.profile", ["app.models"]),
-    ("from ..extensions import login_manager", "app.admin", []),
-    ("from ..services import catalog\nfrom . import bp", "app.songs", []),
-    ("import sqlalchemy_utils_like_name", "app", []),
-])
+@pytest.mark.parametrize(
+    "source, package, expected",
+    [
+        ("from ..models import Song", "app.songs", ["app.models"]),
+        ("from ..extensions import db", "app.songs", ["app.extensions.db"]),
+        ("from .extensions import db, limiter", "app", ["app.extensions.db"]),
+        ("from .. import models", "app.admin", ["app.models"]),
+        ("from ..models.song import Song", "app.admin", ["app.models.song"]),
+        ("import sqlalchemy as sa", "app", ["sqlalchemy"]),
+        ("from sqlalchemy.orm import Session", "app.taste", ["sqlalchemy.orm"]),
+        ("import app.extensions", "app.taste", ["app.extensions"]),
+        ("def view():\n    from app.models import User\n", "app.profile", ["app.models"]),
+        ("from ..extensions import login_manager", "app.admin", []),
+        ("from ..services import catalog\nfrom . import bp", "app.songs", []),
+        ("import sqlalchemy_utils_like_name", "app", []),
+    ],
+)
 def test_the_import_check_finds_each_way_to_reach_the_database(source, package, expected):
     found = database_imports(source, package)
     assert [entry.split(": ", 1)[1] for entry in found] == expected

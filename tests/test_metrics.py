@@ -109,8 +109,13 @@ def test_summarize_averages_over_users():
     vectors = {"a": [1, 0], "b": [0, 1], "c": [1, 1], "d": [0, 1]}
     shares, unseen = metrics.popularity_shares({"a": 1, "b": 0, "c": 0, "d": 0}, 1)  # a: 1, others 0.5
     result = metrics.summarize(
-        {"u1": ["a", "b"], "u2": ["c"]}, {"u1": {"a"}, "u2": {"d"}}, 2, 4,
-        lambda ids: np.asarray([vectors[i] for i in ids]), shares, unseen,
+        {"u1": ["a", "b"], "u2": ["c"]},
+        {"u1": {"a"}, "u2": {"d"}},
+        2,
+        4,
+        lambda ids: np.asarray([vectors[i] for i in ids]),
+        shares,
+        unseen,
     )
     assert result["precision"] == pytest.approx(0.25)
     assert result["recall"] == result["hit_rate"] == result["ndcg"] == result["map"] == pytest.approx(0.5)

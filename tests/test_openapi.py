@@ -44,8 +44,12 @@ def document(client):
 
 def operations(document):
     """(path, method, operation) of every operation; a path item's other keys (parameters) are not one."""
-    return [(path, method, operation) for path, item in document["paths"].items()
-            for method, operation in item.items() if method in HTTP_METHODS]
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
 
 
 def test_every_route_is_documented_and_every_operation_exists(app, document):
@@ -112,8 +116,9 @@ def test_every_operation_documents_its_error_answers(document):
             assert operation["security"] == [], where
             continue
         assert _error_ref(operation, 401) == "#/components/responses/Unauthorized", where
-        if (operation.get("parameters") and any(p["in"] == "query" for p in operation["parameters"])) \
-                or "requestBody" in operation:
+        if (
+            operation.get("parameters") and any(p["in"] == "query" for p in operation["parameters"])
+        ) or "requestBody" in operation:
             assert _error_ref(operation, 400) == "#/components/responses/BadRequest", where
         if "{" in path:
             assert _error_ref(operation, 404) == "#/components/responses/NotFound", where
@@ -142,8 +147,12 @@ def test_paging_and_count_parameters_carry_their_bounds(document):
 def test_write_bodies_come_from_the_schemas(document):
     post = document["paths"]["/api/v1/me/activities"]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
-    assert body == {"oneOf": [{"$ref": "#/components/schemas/RatingInput"},
-                              {"$ref": "#/components/schemas/PlainActionInput"}]}
+    assert body == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/RatingInput"},
+            {"$ref": "#/components/schemas/PlainActionInput"},
+        ]
+    }
     schemas = document["components"]["schemas"]
     assert schemas["RatingInput"]["properties"]["action"]["enum"] == ["rate"]
     assert "rate" not in schemas["PlainActionInput"]["properties"]["action"]["enum"]

@@ -16,8 +16,15 @@ from app.vectors import VectorStoreError
 from .conftest import csrf_token
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/recommendations/"}
-PAGES = ["/songs/", "/songs/1", "/library/", "/library/rated", "/recommendations/",
-         "/recommendations/content", "/profile/"]
+PAGES = [
+    "/songs/",
+    "/songs/1",
+    "/library/",
+    "/library/rated",
+    "/recommendations/",
+    "/recommendations/content",
+    "/profile/",
+]
 
 
 @contextmanager
@@ -66,8 +73,11 @@ def test_browse_full_page_and_htmx_partial(site, app):
 
 def test_browse_filters_combine_and_paging_keeps_them(site, app):
     with app.app_context():
-        expected = db.session.scalar(sa.select(sa.func.count()).where(
-            Song.emotion == "joy", Song.good_for_party.is_(True), sa.not_(Song.explicit.is_(True))))
+        expected = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Song.emotion == "joy", Song.good_for_party.is_(True), sa.not_(Song.explicit.is_(True))
+            )
+        )
     html = site.get("/songs/?emotion=joy&tag=party&explicit=hide&sort=title").get_data(as_text=True)
     assert f"{expected} song" in html
     shown = titles_on(html)
@@ -134,7 +144,9 @@ def test_actions_work_without_javascript(site, app, user):
         assert state.bookmarked and state.play_count == 1
 
 
-@pytest.mark.parametrize("data", [{"action": "hug"}, {"action": "rate", "value": "6"}, {"action": "rate", "value": "x"}])
+@pytest.mark.parametrize(
+    "data", [{"action": "hug"}, {"action": "rate", "value": "6"}, {"action": "rate", "value": "x"}]
+)
 def test_bad_actions_are_400_and_change_nothing(site, app, user, data):
     response = action(site, 3, HTMX, **data)
     assert response.status_code == 400
@@ -209,12 +221,19 @@ def test_degraded_banner_when_the_vector_store_is_down(site, app, monkeypatch):
 def test_profile_saves_chips_and_recomputes_recommendations(site, app):
     before = site.get("/recommendations/knowledge").get_data(as_text=True)
     token = csrf_token(site, "/profile/")
-    response = site.post("/profile/", data={"age": "31", "bio": "Gym", "emotions": ["anger"], "tags": ["exercise"], "csrf_token": token})
+    response = site.post(
+        "/profile/",
+        data={"age": "31", "bio": "Gym", "emotions": ["anger"], "tags": ["exercise"], "csrf_token": token},
+    )
     assert response.status_code == 302
     after = site.get("/recommendations/knowledge").get_data(as_text=True)
     assert "anger" in after and after != before
     page = site.get("/profile/").get_data(as_text=True)
-    checked = set(re.findall(r'<input checked id="[^"]+" name="(?:emotions|tags)" type="checkbox" value="([^"]+)"', page))
+    checked = set(
+        re.findall(
+            r'<input checked id="[^"]+" name="(?:emotions|tags)" type="checkbox" value="([^"]+)"', page
+        )
+    )
     assert checked == {"anger", "exercise"}
 
 
@@ -239,7 +258,7 @@ def test_api_tokens_from_the_profile_page(site):
     assert me.status_code == 200 and me.json["username"] == "alice"
     listing = site.get("/profile/").get_data(as_text=True)
     assert "laptop" in listing and plaintext not in listing  # never shown again
-    token_id = re.search(r'/profile/tokens/(\d+)/revoke', listing).group(1)
+    token_id = re.search(r"/profile/tokens/(\d+)/revoke", listing).group(1)
     revoked = site.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": token, "confirm": "yes"})
     assert revoked.status_code == 302
     assert site.get("/api/v1/me", headers={"Authorization": f"Bearer {plaintext}"}).status_code == 401

@@ -21,7 +21,9 @@ def test_bad_length_says_why(text):
         p.parse_length(text)
 
 
-@pytest.mark.parametrize("text, db", [("-6.85db", -6.85), ("-7db", -7.0), ("-4.03 dB", -4.03), ("-5.1", -5.1)])
+@pytest.mark.parametrize(
+    "text, db", [("-6.85db", -6.85), ("-7db", -7.0), ("-4.03 dB", -4.03), ("-5.1", -5.1)]
+)
 def test_loudness(text, db):
     assert p.parse_loudness(text) == pytest.approx(db)
 
@@ -55,7 +57,14 @@ def test_bad_release_date(text):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("D min", (2, 0)), ("C# Maj", (1, 1)), ("Bb Major", (10, 1)), ("A minor", (9, 0)), ("G", (7, None)), ("", (None, None))],
+    [
+        ("D min", (2, 0)),
+        ("C# Maj", (1, 1)),
+        ("Bb Major", (10, 1)),
+        ("A minor", (9, 0)),
+        ("G", (7, None)),
+        ("", (None, None)),
+    ],
 )
 def test_key(text, expected):
     assert p.parse_key(text) == expected

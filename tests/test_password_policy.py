@@ -18,8 +18,10 @@ COMMON = "This is one of the most commonly used passwords"
 
 def register(client, username, password):
     token = csrf_token(client, "/auth/register")
-    return client.post("/auth/register", data={"username": username, "password": password,
-                                               "confirm": password, "csrf_token": token})
+    return client.post(
+        "/auth/register",
+        data={"username": username, "password": password, "confirm": password, "csrf_token": token},
+    )
 
 
 def user_exists(app, username):
@@ -27,15 +29,18 @@ def user_exists(app, username):
         return db.session.scalar(sa.select(User).where(User.username == username)) is not None
 
 
-@pytest.mark.parametrize("password, message", [
-    ("password", COMMON),
-    ("12345678", COMMON),
-    ("Password1", COMMON),  # case does not matter
-    ("p@ssw0rd", COMMON),
-    ("  qwerty123 ", COMMON),  # nor do surrounding spaces
-    ("sunshine2024", COMMON),
-    ("Dave.Smith", "not your username"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("password", COMMON),
+        ("12345678", COMMON),
+        ("Password1", COMMON),  # case does not matter
+        ("p@ssw0rd", COMMON),
+        ("  qwerty123 ", COMMON),  # nor do surrounding spaces
+        ("sunshine2024", COMMON),
+        ("Dave.Smith", "not your username"),
+    ],
+)
 def test_registration_refuses_weak_passwords_with_a_message_on_the_form(client, app, password, message):
     response = register(client, "dave.smith", password)
     assert response.status_code == 400
@@ -56,11 +61,14 @@ def test_a_reasonable_password_is_accepted(client, app):
     assert user_exists(app, "dave")
 
 
-@pytest.mark.parametrize("username, password, words", [
-    ("robot", "password123", "commonly used"),
-    ("robot9000", "ROBOT9000", "not your username"),
-    ("robot", "short", "at least 8 characters"),
-])
+@pytest.mark.parametrize(
+    "username, password, words",
+    [
+        ("robot", "password123", "commonly used"),
+        ("robot9000", "ROBOT9000", "not your username"),
+        ("robot", "short", "at least 8 characters"),
+    ],
+)
 def test_cli_create_refuses_weak_passwords(runner, app, username, password, words):
     result = runner.invoke(args=["users", "create", username, "--password-stdin"], input=password + "\n")
     assert result.exit_code != 0 and words in result.output

@@ -30,8 +30,17 @@ pytestmark = pytest.mark.postgresql_only("checks PostgreSQL itself: its migratio
 
 THREADS = 8
 ACTIONS_PER_THREAD = 6
-TABLES = {"activity_events", "api_tokens", "audit_log", "seed_runs", "song_vectors", "songs", "user_songs",
-          "user_vectors", "users"}
+TABLES = {
+    "activity_events",
+    "api_tokens",
+    "audit_log",
+    "seed_runs",
+    "song_vectors",
+    "songs",
+    "user_songs",
+    "user_vectors",
+    "users",
+}
 
 
 def _tables(conn):
@@ -56,15 +65,18 @@ def test_migrations_upgrade_downgrade_to_base_and_upgrade_again(database_uri):
         with db.engine.begin() as conn:  # rows the downgrades must carry, an "unrate" event among them
             conn.exec_driver_sql(
                 "INSERT INTO users (id, username, password_hash, emotions, tags, created_at) "
-                "VALUES (1, 'old', 'x', '[]', '[]', now())")
+                "VALUES (1, 'old', 'x', '[]', '[]', now())"
+            )
             conn.exec_driver_sql(
                 "INSERT INTO songs (id, natural_key, row_hash, title, artist, artists, genres, "
                 "similar_songs, created_at, updated_at) "
-                "VALUES (1, 'k', 'h', 'T', 'A', '[]', '[]', '[]', now(), now())")
+                "VALUES (1, 'k', 'h', 'T', 'A', '[]', '[]', '[]', now(), now())"
+            )
             conn.exec_driver_sql("INSERT INTO user_songs (user_id, song_id, updated_at) VALUES (1, 1, now())")
             conn.exec_driver_sql(
                 "INSERT INTO activity_events (user_id, song_id, kind, created_at) "
-                "VALUES (1, 1, 'unrate', now())")
+                "VALUES (1, 1, 'unrate', now())"
+            )
             # Server defaults are booleans on PostgreSQL (they were the integer 0, which it refused).
             row = conn.exec_driver_sql("SELECT is_admin, is_active, rec_version FROM users").one()
             assert row == (False, True, 0)
@@ -116,6 +128,7 @@ def _in_threads(app, jobs):
 
 def _likes_and_unlikes(user_id, song_id, seed):
     """A job: like, unlike, or undo a like (which forgets a state left empty), in a seeded order."""
+
     def job():
         rng = random.Random(seed)
         for _ in range(ACTIONS_PER_THREAD):
@@ -124,6 +137,7 @@ def _likes_and_unlikes(user_id, song_id, seed):
                 revert_activity(user_id, song_id, "unlike")
             else:
                 record_activity(user_id, song_id, action)
+
     return job
 
 
@@ -137,7 +151,8 @@ def _check_against_the_log(user_id, song_id):
     times = [at for _, at in events]
     assert times == sorted(times), "the log's ids and times disagree about the order"
     states = db.session.scalars(
-        sa.select(UserSong).where(UserSong.user_id == user_id, UserSong.song_id == song_id)).all()
+        sa.select(UserSong).where(UserSong.user_id == user_id, UserSong.song_id == song_id)
+    ).all()
     assert len(states) <= 1
     liked = bool(states and states[0].liked)
     assert liked == (events[-1].kind == "like"), (events[-1].kind, states)
@@ -170,10 +185,32 @@ def test_concurrent_likes_of_one_song_by_many_users_end_as_each_log_says(app, so
         assert sorted(versions) == [ACTIONS_PER_THREAD] * THREADS
 
 
-SPECIAL_SONGS = [("ÉMILE et moi", "Zoé"), ("100% Pure", "Percent"), ("snake_case blues", "Under Score"),
-                 ("back\\slash", "Escaper"), ("Öl und Brot", "ÄRZTE"), ("LOVE Loud", "Capital")]
-QUERIES = ["love", "LOVE", "Love", "a", "the b", "%", "_", "\\", "100%", "e_c", "émile", "ÉMILE", "zoé",
-           "ärzte", "öl", "nothing-matches-this"]
+SPECIAL_SONGS = [
+    ("ÉMILE et moi", "Zoé"),
+    ("100% Pure", "Percent"),
+    ("snake_case blues", "Under Score"),
+    ("back\\slash", "Escaper"),
+    ("Öl und Brot", "ÄRZTE"),
+    ("LOVE Loud", "Capital"),
+]
+QUERIES = [
+    "love",
+    "LOVE",
+    "Love",
+    "a",
+    "the b",
+    "%",
+    "_",
+    "\\",
+    "100%",
+    "e_c",
+    "émile",
+    "ÉMILE",
+    "zoé",
+    "ärzte",
+    "öl",
+    "nothing-matches-this",
+]
 
 
 def _search_app(uri):
@@ -188,8 +225,17 @@ def _search_results(app, migrate):
             upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=300)
         for n, (title, artist) in enumerate(SPECIAL_SONGS):
-            db.session.add(Song(natural_key=f"special:{n}", row_hash="h", title=title, artist=artist,
-                                artists=[artist], genres=[], similar_songs=[]))
+            db.session.add(
+                Song(
+                    natural_key=f"special:{n}",
+                    row_hash="h",
+                    title=title,
+                    artist=artist,
+                    artists=[artist],
+                    genres=[],
+                    similar_songs=[],
+                )
+            )
         db.session.commit()
         keys = {q: song_query(q).with_only_columns(Song.natural_key) for q in QUERIES}
         results = {q: db.session.scalars(query).all() for q, query in keys.items()}

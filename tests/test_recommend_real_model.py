@@ -32,9 +32,20 @@ def test_genre_taste_and_dislikes_with_the_real_model(app):
 
         # A live take of the first pick: near-identical text, so a near-identical vector.
         first = db.session.get(Song, top[0]["song"]["id"])
-        twin = Song(natural_key="test:twin", row_hash="x", title=first.title + " (Live)", artist=first.artist,
-                    artists=first.artists, album=first.album, lyrics=first.lyrics, genre=first.genre,
-                    genres=first.genres, emotion=first.emotion, popularity=first.popularity, similar_songs=[])
+        twin = Song(
+            natural_key="test:twin",
+            row_hash="x",
+            title=first.title + " (Live)",
+            artist=first.artist,
+            artists=first.artists,
+            album=first.album,
+            lyrics=first.lyrics,
+            genre=first.genre,
+            genres=first.genres,
+            emotion=first.emotion,
+            popularity=first.popularity,
+            similar_songs=[],
+        )
         db.session.add(twin)
         db.session.commit()
         embed_songs()

@@ -66,8 +66,11 @@ class Api:
         self.client, self.headers = client, bearer(token)
 
     def recommendations(self, approach="content", k=10, **filters):
-        response = self.client.get("/api/v1/me/recommendations", headers=self.headers,
-                                   query_string={"approach": approach, "k": k, **filters})
+        response = self.client.get(
+            "/api/v1/me/recommendations",
+            headers=self.headers,
+            query_string={"approach": approach, "k": k, **filters},
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()
 
@@ -114,7 +117,9 @@ def test_a_dislike_on_the_recommendations_page_removes_the_song_at_once(app, cli
     assert len(computed) == 1
     song = int(html.split('<article class="song-card" id="song-', 1)[1].split('"', 1)[0])
     token = csrf_token(client, f"/songs/{song}")
-    response = client.post(f"/songs/{song}/act", data={"csrf_token": token, "action": "dislike"}, headers=HTMX)
+    response = client.post(
+        f"/songs/{song}/act", data={"csrf_token": token, "action": "dislike"}, headers=HTMX
+    )
     assert response.status_code == 200
     again = client.get(page, headers=HTMX).get_data(as_text=True)
     assert f'id="song-{song}"' in html and f'id="song-{song}"' not in again
@@ -131,8 +136,10 @@ def test_a_profile_save_changes_the_knowledge_list(app, client, auth, seeded, co
     api.recommendations("knowledge")
     assert len(computed) == 1
     token = csrf_token(client, "/profile/")
-    saved = client.post("/profile/", data={"age": "31", "bio": "Gym", "emotions": ["anger"],
-                                            "tags": ["exercise"], "csrf_token": token})
+    saved = client.post(
+        "/profile/",
+        data={"age": "31", "bio": "Gym", "emotions": ["anger"], "tags": ["exercise"], "csrf_token": token},
+    )
     assert saved.status_code == 302
     after = api.recommendations("knowledge")["items"]
     assert after and {item["song"]["emotion"] for item in after} == {"anger"}
@@ -164,8 +171,13 @@ def test_another_users_like_reaches_a_cached_list_only_after_the_ttl(app, client
 
 def test_two_workers_on_one_database_see_the_same_invalidation(app, client, seeded, computed):
     # A second app on the same SQLite file, sharing the vector store as workers share a Qdrant server.
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                        "QDRANT_LOCATION": ":memory:"})
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "QDRANT_LOCATION": ":memory:",
+        }
+    )
     other.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         other.extensions["vector_store"] = vector_store()

@@ -29,7 +29,9 @@ from app.services.vector_index import embed_songs
 from .conftest import DEMO_CATALOG
 from .fakes import HashingEmbedder
 
-schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev dependency (requirements-dev.txt)")
+schemathesis = pytest.importorskip(
+    "schemathesis", reason="schemathesis is a dev dependency (requirements-dev.txt)"
+)
 from schemathesis.engine import from_schema  # noqa: E402
 from schemathesis.engine.events import FatalError, NonFatalError, ScenarioFinished  # noqa: E402
 from schemathesis.engine.statistic import Statistic  # noqa: E402
@@ -38,15 +40,27 @@ SCHEMA_OPERATION = "GET /api/v1/openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 SEED = 20261128
 MAX_EXAMPLES = 15  # per operation and phase; the coverage phase adds its deterministic edge cases
-ADMIN_ONLY = {"POST /api/v1/songs", "PATCH /api/v1/songs/{song_id}", "DELETE /api/v1/songs/{song_id}",
-              "GET /api/v1/users", "GET /api/v1/users/{user_id}", "PATCH /api/v1/users/{user_id}",
-              "GET /api/v1/status"}
+ADMIN_ONLY = {
+    "POST /api/v1/songs",
+    "PATCH /api/v1/songs/{song_id}",
+    "DELETE /api/v1/songs/{song_id}",
+    "GET /api/v1/users",
+    "GET /api/v1/users/{user_id}",
+    "PATCH /api/v1/users/{user_id}",
+    "GET /api/v1/status",
+}
 
 
 def _serve(tmp_path: Path):
     """A fresh app on its own database (30 demo songs, a listener, an admin), served on a free port."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'api.db'}",
-                      "QDRANT_LOCATION": ":memory:", "PROPAGATE_EXCEPTIONS": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'api.db'}",
+            "QDRANT_LOCATION": ":memory:",
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
     app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         upgrade()
@@ -56,7 +70,10 @@ def _serve(tmp_path: Path):
         admin = accounts.register_user("boss", "long enough pw 9")
         admin.is_admin = True
         db.session.commit()
-        keys = {"user": tokens.create_token(listener.id, "st")[1], "admin": tokens.create_token(admin.id, "st")[1]}
+        keys = {
+            "user": tokens.create_token(listener.id, "st")[1],
+            "admin": tokens.create_token(admin.id, "st")[1],
+        }
     server = make_server("127.0.0.1", 0, app, threaded=False)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return app, server, keys
@@ -64,14 +81,21 @@ def _serve(tmp_path: Path):
 
 def run_schemathesis(base_url: str, token: str) -> dict:
     """Run every phase but the stateful one against the API; totals, failures and 2xx per operation."""
-    config = schemathesis.Config.from_dict({
-        "seed": SEED,
-        "suppress-health-check": ["too_slow"],  # a busy machine is slow, not a broken schema
-        "headers": {"Authorization": f"Bearer {token}"},
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},  # the API has no links between operations
-        "cache": {"enabled": False},  # nothing written to the working tree
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "suppress-health-check": ["too_slow"],  # a busy machine is slow, not a broken schema
+            "headers": {"Authorization": f"Bearer {token}"},
+            "generation": {
+                "mode": "all",
+                "max-examples": MAX_EXAMPLES,
+                "deterministic": True,
+                "database": "none",
+            },
+            "phases": {"stateful": {"enabled": False}},  # the API has no links between operations
+            "cache": {"enabled": False},  # nothing written to the working tree
+        }
+    )
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json", config=config)
     statistic, errors, operations, answered = Statistic(), [], set(), Counter()
     started = time.perf_counter()
@@ -82,18 +106,28 @@ def run_schemathesis(base_url: str, token: str) -> dict:
                 label = node.value.operation.label
                 operations.add(label)
                 interaction = event.recorder.interactions.get(case_id)
-                if interaction is not None and interaction.response is not None \
-                        and 200 <= interaction.response.status_code < 300:
+                if (
+                    interaction is not None
+                    and interaction.response is not None
+                    and 200 <= interaction.response.status_code < 300
+                ):
                     answered[label] += 1
         elif isinstance(event, (NonFatalError, FatalError)):
             errors.append(event)
     failures = [
         f"{label}: {failure.title}: {(failure.message or '')[:300]}\n    {(group.code_sample or '')[:600]}"
-        for label, groups in statistic.failures.items() for group in groups.values() for failure in group.failures
+        for label, groups in statistic.failures.items()
+        for group in groups.values()
+        for failure in group.failures
     ]
-    return {"operations": operations, "cases": statistic.total_cases, "failures": failures,
-            "errors": [str(getattr(e, "info", getattr(e, "exception", e)))[:500] for e in errors],
-            "answered": answered, "seconds": time.perf_counter() - started}
+    return {
+        "operations": operations,
+        "cases": statistic.total_cases,
+        "failures": failures,
+        "errors": [str(getattr(e, "info", getattr(e, "exception", e)))[:500] for e in errors],
+        "answered": answered,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 @pytest.mark.parametrize("role", ["user", "admin"])
@@ -105,10 +139,16 @@ def test_the_api_matches_its_openapi_document(tmp_path, role):
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
-    print(f"schemathesis ({role}): {len(result['operations'])} operations, {result['cases']} cases, "
-          f"{len(result['failures'])} failures, {result['seconds']:.1f} s")
-    documented = {f"{method.upper()} {path}" for path, item in _document(app)["paths"].items()
-                  for method in item if method in HTTP_METHODS}  # not a path item's shared "parameters"
+    print(
+        f"schemathesis ({role}): {len(result['operations'])} operations, {result['cases']} cases, "
+        f"{len(result['failures'])} failures, {result['seconds']:.1f} s"
+    )
+    documented = {
+        f"{method.upper()} {path}"
+        for path, item in _document(app)["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }  # not a path item's shared "parameters"
     # Every operation was exercised, but the one Schemathesis loaded the document from: it runs no
     # scenario for that URL (observed with 4.32.5); tests/test_openapi.py covers that route.
     assert result["operations"] == documented - {SCHEMA_OPERATION}

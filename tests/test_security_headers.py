@@ -31,15 +31,18 @@ def assert_secure_headers(response):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "*" not in policy
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/auth/login", 200),  # a page
-    ("/auth/register", 200),
-    ("/api/v1/openapi.json", 200),  # API JSON
-    ("/api/v1/songs", 401),  # an API error
-    ("/nowhere", 404),  # an error page
-    ("/static/css/app.css", 200),  # a static file
-    ("/static/vendor/htmx.min.js", 200),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/auth/login", 200),  # a page
+        ("/auth/register", 200),
+        ("/api/v1/openapi.json", 200),  # API JSON
+        ("/api/v1/songs", 401),  # an API error
+        ("/nowhere", 404),  # an error page
+        ("/static/css/app.css", 200),  # a static file
+        ("/static/vendor/htmx.min.js", 200),
+    ],
+)
 def test_every_kind_of_response_has_the_headers(client, path, status):
     response = client.get(path)
     assert response.status_code == status
@@ -72,8 +75,9 @@ def test_a_server_error_has_the_headers(app, client):
 
 def test_with_the_cdn_the_policy_names_exactly_the_pinned_file(tmp_path):
     assert content_security_policy(CDN).split("; ")[1] == f"script-src 'self' {CDN}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}",
-                      "HTMX_SRC": CDN})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}", "HTMX_SRC": CDN}
+    )
     response = app.test_client().get("/auth/login")
     assert directives(response)["script-src"] == ["'self'", CDN]
     page = response.get_data(as_text=True)
@@ -89,7 +93,9 @@ def test_pages_tell_htmx_to_need_no_inline_style_or_eval(client):
     assert '"includeIndicatorStyles": false' in config and '"allowEval": false' in config
 
 
-@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")))
+@pytest.mark.parametrize(
+    "template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html"))
+)
 def test_templates_have_no_inline_script_handler_or_style(template):
     """What the CSP would block: inline <script>, on* handlers, hx-on (eval), style attributes and <style>."""
     text = (TEMPLATES / template).read_text()

@@ -97,16 +97,23 @@ def test_activity_state_agrees_with_the_event_log(app, demo_songs):
         kinds = set(db.session.scalars(sa.select(ActivityEvent.kind).distinct()))
         assert {"play", "like", "rate", "bookmark", "dislike"} <= kinds
         oldest = db.session.scalar(sa.select(sa.func.min(ActivityEvent.created_at)))
-        assert oldest.replace(tzinfo=dt.timezone.utc) >= seeding.utcnow() - dt.timedelta(days=91)
+        assert oldest.replace(tzinfo=dt.UTC) >= seeding.utcnow() - dt.timedelta(days=91)
 
 
 def test_activity_is_deterministic_for_a_seed_and_not_duplicated(app, demo_songs):
-    now = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
     def snapshot():
         return db.session.execute(
-            sa.select(User.username, ActivityEvent.song_id, ActivityEvent.kind, ActivityEvent.value, ActivityEvent.created_at)
-            .join(User).order_by(User.username, ActivityEvent.created_at, ActivityEvent.song_id, ActivityEvent.kind)
+            sa.select(
+                User.username,
+                ActivityEvent.song_id,
+                ActivityEvent.kind,
+                ActivityEvent.value,
+                ActivityEvent.created_at,
+            )
+            .join(User)
+            .order_by(User.username, ActivityEvent.created_at, ActivityEvent.song_id, ActivityEvent.kind)
         ).all()
 
     with app.app_context():

@@ -19,7 +19,9 @@ def users():
 
 def unheard(user_id, count=1):
     heard = sa.select(UserSong.song_id).where(UserSong.user_id == user_id)
-    return db.session.scalars(sa.select(Song.id).where(Song.id.not_in(heard)).order_by(Song.id).limit(count)).all()
+    return db.session.scalars(
+        sa.select(Song.id).where(Song.id.not_in(heard)).order_by(Song.id).limit(count)
+    ).all()
 
 
 def test_cached_positives_equal_sql_and_follow_every_change(app, seeded):
@@ -27,7 +29,9 @@ def test_cached_positives_equal_sql_and_follow_every_change(app, seeded):
         cache = peer_positives.PositivesCache()
         ids = [u.id for u in users()]
         assert cache.positives(ids) == SqlCatalog().positives(ids) and cache.reads == len(ids)
-        assert cache.positives(ids) == SqlCatalog().positives(ids) and cache.reads == len(ids)  # nothing re-read
+        assert cache.positives(ids) == SqlCatalog().positives(ids) and cache.reads == len(
+            ids
+        )  # nothing re-read
         first, second = ids[0], ids[1]
         song = unheard(first)[0]
         record_activity(first, song, "like")
@@ -114,8 +118,9 @@ def test_fan_ranking_is_reread_after_its_ttl_only(app, seeded):
 def test_popular_ranks_by_fans_then_spotify_popularity_with_filters_and_exclusions(app, seeded):
     with app.app_context():
         ranked = read_ranking()
-        assert [(-r.fans, -(r.popularity or 0), r.id) for r in ranked] == \
-            sorted((-r.fans, -(r.popularity or 0), r.id) for r in ranked)
+        assert [(-r.fans, -(r.popularity or 0), r.id) for r in ranked] == sorted(
+            (-r.fans, -(r.popularity or 0), r.id) for r in ranked
+        )
         catalog = SqlCatalog(fans=FanRanking(ttl=60))
         top = catalog.popular(5, Filters(), exclude=set())
         assert [song_id for song_id, _, _ in top] == [r.id for r in ranked[:5]]
@@ -129,6 +134,6 @@ def test_popular_ranks_by_fans_then_spotify_popularity_with_filters_and_exclusio
         everything = catalog.popular(len(ranked) + 20, Filters(), exclude={ranked[1].id})
         ids = [song_id for song_id, _, _ in everything]
         assert len(ids) == len(set(ids)) == len(ranked) + 20 and ranked[1].id not in ids
-        rest = everything[len(ranked) - 1:]
+        rest = everything[len(ranked) - 1 :]
         assert all(reason.startswith("Popular on Spotify") for _, _, reason in rest)
         assert [score for _, score, _ in rest] == sorted((score for _, score, _ in rest), reverse=True)

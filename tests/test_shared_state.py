@@ -31,24 +31,36 @@ from .fakes import HashingEmbedder
 from .servers import free_port, missing_postgres, missing_redis, start_postgres, start_redis
 
 LOGIN_LIMIT = 3
-LIMITS = {"LOGIN_LIMIT_PER_ACCOUNT": f"{LOGIN_LIMIT} per 10 minutes",
-          "LOGIN_LIMIT_PER_ADDRESS": "100 per 10 minutes"}
+LIMITS = {
+    "LOGIN_LIMIT_PER_ACCOUNT": f"{LOGIN_LIMIT} per 10 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "100 per 10 minutes",
+}
 REDIS_ENV = ("REDIS_URL", "CACHE_REDIS_URL", "CACHE_TYPE", "RATELIMIT_STORAGE_URI")
 
 
 # ---- configuration: what REDIS_URL turns on (no server needed) -------------------------------------
+
 
 def test_redis_url_alone_puts_the_cache_the_counters_and_the_lock_in_redis(tmp_path, monkeypatch):
     for name in REDIS_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     alone = Config.from_env(tmp_path)
-    assert (alone["REDIS_URL"], alone["CACHE_TYPE"], alone["RATELIMIT_STORAGE_URI"]) == (None, "SimpleCache", "memory://")
+    assert (alone["REDIS_URL"], alone["CACHE_TYPE"], alone["RATELIMIT_STORAGE_URI"]) == (
+        None,
+        "SimpleCache",
+        "memory://",
+    )
     assert "CACHE_OPTIONS" not in alone and "RATELIMIT_STORAGE_OPTIONS" not in alone
 
     monkeypatch.setenv("REDIS_URL", "redis://redis:6379/0")
     shared = Config.from_env(tmp_path)
-    assert shared["REDIS_URL"] == shared["CACHE_REDIS_URL"] == shared["RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+    assert (
+        shared["REDIS_URL"]
+        == shared["CACHE_REDIS_URL"]
+        == shared["RATELIMIT_STORAGE_URI"]
+        == "redis://redis:6379/0"
+    )
     assert shared["CACHE_TYPE"] == "RedisCache"
     # A Redis that drops packets must not hold a request for the OS's connect timeout.
     assert shared["CACHE_OPTIONS"]["socket_connect_timeout"] <= 1
@@ -100,6 +112,7 @@ def test_a_failing_cache_is_left_alone_for_a_while_and_used_again_once_it_answer
 
 # ---- two app instances on PostgreSQL and Redis -------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def servers():
     reason = missing_postgres() or missing_redis()
@@ -140,8 +153,13 @@ def database_url(servers):
 
 def instance(database_url, redis_url, tmp_path, **extra):
     """One app instance as a worker would build it: its settings from redis_settings(REDIS_URL)."""
-    settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QDRANT_LOCATION": ":memory:",
-                "ITEM_MODEL_PATH": str(tmp_path / "item_model.npz"), **LIMITS}
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "QDRANT_LOCATION": ":memory:",
+        "ITEM_MODEL_PATH": str(tmp_path / "item_model.npz"),
+        **LIMITS,
+    }
     if redis_url:
         settings.update(redis_settings(redis_url))
     settings.update(extra)
@@ -194,8 +212,9 @@ def computed(monkeypatch):
 
 
 def for_you(client, token):
-    response = client.get("/api/v1/me/recommendations", headers=bearer(token),
-                          query_string={"approach": "for_you", "k": 10})
+    response = client.get(
+        "/api/v1/me/recommendations", headers=bearer(token), query_string={"approach": "for_you", "k": 10}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["degraded"] is False
@@ -208,7 +227,8 @@ def user_id(app, username):
 
 
 def test_a_list_cached_by_one_instance_is_a_hit_on_the_other_and_a_like_on_either_invalidates_it(
-        pair, computed, redis_client):
+    pair, computed, redis_client
+):
     a, b = pair
     uid = user_id(a, "user0")
     token = new_token(a, uid)
@@ -219,8 +239,9 @@ def test_a_list_cached_by_one_instance_is_a_hit_on_the_other_and_a_like_on_eithe
     assert computed == ["for_you"]  # ... so A serves B's list without computing it
 
     liked = first[0]
-    response = a.test_client().post("/api/v1/me/activities", headers=bearer(token),
-                                    json={"song_id": liked, "action": "like"})
+    response = a.test_client().post(
+        "/api/v1/me/activities", headers=bearer(token), json={"song_id": liked, "action": "like"}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     after = for_you(b.test_client(), token)
     assert liked not in after and after != first  # B's very next answer has changed
@@ -265,7 +286,8 @@ def refresh_in_thread(app, name):
 
 @pytest.mark.parametrize("shared", [True, False], ids=["redis", "in-process"])
 def test_one_instance_fits_the_item_model_while_the_other_waits_then_loads_it(
-        servers, redis_client, database_url, tmp_path, slow_fits, shared):
+    servers, redis_client, database_url, tmp_path, slow_fits, shared
+):
     redis_url = servers[1].url if shared else None
     a, b = (instance(database_url, redis_url, tmp_path) for _ in range(2))
     with a.app_context():
@@ -295,7 +317,8 @@ def test_one_instance_fits_the_item_model_while_the_other_waits_then_loads_it(
 
 
 def test_a_lock_held_in_redis_by_another_process_holds_off_this_ones_fit(
-        servers, redis_client, database_url, tmp_path, slow_fits):
+    servers, redis_client, database_url, tmp_path, slow_fits
+):
     app = instance(database_url, servers[1].url, tmp_path)
     with app.app_context():
         upgrade()
@@ -313,6 +336,7 @@ def test_a_lock_held_in_redis_by_another_process_holds_off_this_ones_fit(
 
 
 # ---- Redis down -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def dead_redis_app(servers, database_url, tmp_path):
@@ -338,7 +362,8 @@ def dead_redis_app(servers, database_url, tmp_path):
 
 
 def test_with_redis_down_requests_are_served_logins_still_throttled_and_the_model_fitted(
-        dead_redis_app, caplog, computed):
+    dead_redis_app, caplog, computed
+):
     """Nothing listens at REDIS_URL: lists are computed (and served), throttling counts in each process
     (Flask-Limiter's in-memory fallback, the same limits), and the item model is fitted under the
     process lock."""

@@ -91,7 +91,9 @@ def test_payloads_carry_the_filter_fields(app, demo_songs):
         query = vector_index.embedder().encode(["anything at all"])[0]
         hits = vector_store().search(SONGS, query.tolist(), k=20, must={"genre": genre, "explicit": False})
         assert hits
-        songs = {s.id: s for s in db.session.scalars(sa.select(Song).where(Song.id.in_([h.id for h in hits])))}
+        songs = {
+            s.id: s for s in db.session.scalars(sa.select(Song).where(Song.id.in_([h.id for h in hits])))
+        }
         assert all(songs[h.id].genre == genre and not songs[h.id].explicit for h in hits)
         party = vector_store().count(SONGS, must={"good_for_party": True})
         in_sql = db.session.scalar(sa.select(sa.func.count()).where(Song.good_for_party.is_(True)))
@@ -133,20 +135,33 @@ def test_edge_backend_and_a_cli_meeting_a_held_shard(tmp_path, edge_settings):
         store = vector_store()
         assert store.backend == "edge" and store.count(SONGS) == 40
         # This process now plays the running server: it holds the shard open.
-        env = {**os.environ, "DATABASE_URL": db_url, "VECTORS_PATH": edge_settings["VECTORS_PATH"],
-               "SECRET_KEY": "x" * 32, "FLASK_APP": "app"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "VECTORS_PATH": edge_settings["VECTORS_PATH"],
+            "SECRET_KEY": "x" * 32,
+            "FLASK_APP": "app",
+        }
         env.pop("QDRANT_URL", None)
         env.pop("QDRANT_LOCATION", None)
         cli = subprocess.run(
-            [sys.executable, "-m", "flask", "vectors", "status"], env=env, capture_output=True, text=True,
-            cwd=os.path.dirname(os.path.dirname(__file__)), timeout=120,
+            [sys.executable, "-m", "flask", "vectors", "status"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=os.path.dirname(os.path.dirname(__file__)),
+            timeout=120,
         )
         assert cli.returncode != 0
         assert "in use by another process" in cli.stderr
         store.close()
         freed = subprocess.run(
-            [sys.executable, "-m", "flask", "vectors", "status", "--json"], env=env, capture_output=True,
-            text=True, cwd=os.path.dirname(os.path.dirname(__file__)), timeout=120,
+            [sys.executable, "-m", "flask", "vectors", "status", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=os.path.dirname(os.path.dirname(__file__)),
+            timeout=120,
         )
         assert freed.returncode == 0, freed.stderr
         assert '"points": 40' in freed.stdout

@@ -12,7 +12,12 @@ def unit(v):
 
 
 def test_interaction_weights_order_signals():
-    assert interaction_weight(liked=True, rating=5) > interaction_weight(liked=True) > interaction_weight(play_count=4) > 0
+    assert (
+        interaction_weight(liked=True, rating=5)
+        > interaction_weight(liked=True)
+        > interaction_weight(play_count=4)
+        > 0
+    )
     assert interaction_weight(play_count=1) == 0
     assert interaction_weight(rating=1) < 0 and interaction_weight(rating=2) < 0
     assert interaction_weight(liked=True, play_count=9, disliked=True) < 0

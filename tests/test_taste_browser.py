@@ -22,10 +22,14 @@ def own_positive_songs(app):
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.username == "user0"))
         rows = db.session.scalars(sa.select(UserSong).where(UserSong.user_id == user_id)).all()
-        return {r.song_id for r in rows if interaction_weight(r.play_count, r.liked, r.rating, r.bookmarked, r.disliked) > 0}
+        return {
+            r.song_id
+            for r in rows
+            if interaction_weight(r.play_count, r.liked, r.rating, r.bookmarked, r.disliked) > 0
+        }
 
 
-def test_the_taste_page_draws_the_users_points(page, live_server):  # noqa: F811
+def test_the_taste_page_draws_the_users_points(page, live_server):
     app, _ = live_server
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
@@ -54,7 +58,7 @@ def test_the_taste_page_draws_the_users_points(page, live_server):  # noqa: F811
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
 
 
-def test_axe_finds_no_serious_violations_on_the_taste_page(browser, live_server):  # noqa: F811
+def test_axe_finds_no_serious_violations_on_the_taste_page(browser, live_server):
     _, base = live_server
     assert AXE.is_file(), "tests/vendor/axe.min.js is the pinned axe-core"
     context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})

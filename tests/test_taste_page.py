@@ -88,7 +88,10 @@ def test_stacked_bars_show_each_months_mix():
     assert [bar.label for bar in bars] == ["Dec 2025", "Jan 2026"]  # the first bar and January carry the year
     january = bars[1]
     assert january.total == 4
-    assert [(s.key, s.count, s.y, s.height) for s in january.segments] == [("joy", 3, 0, 75), ("sadness", 1, 75, 25)]
+    assert [(s.key, s.count, s.y, s.height) for s in january.segments] == [
+        ("joy", 3, 0, 75),
+        ("sadness", 1, 75, 25),
+    ]
     assert bars[0].x > 0 and january.x > bars[0].x + bars[0].width  # room for the first label, no overlap
     assert bars_width(bars) > january.x + january.width
     assert stacked_bars({}, ["joy"]) == [] and bars_width([]) == 0
@@ -96,14 +99,19 @@ def test_stacked_bars_show_each_months_mix():
 
 def test_stacked_bars_keep_the_last_months():
     counts = {f"2025-{m:02d}": {"joy": m} for m in range(1, 13)} | {"2026-01": {"joy": 1}}
-    assert [bar.month for bar in stacked_bars(counts, ["joy"], max_bars=3)] == ["2025-11", "2025-12", "2026-01"]
+    assert [bar.month for bar in stacked_bars(counts, ["joy"], max_bars=3)] == [
+        "2025-11",
+        "2025-12",
+        "2026-01",
+    ]
 
 
 def test_other_genres_fold_together():
     counts = {"2026-01": {"rock": 5, "pop": 2, "jazz": 1}, "2026-02": {"pop": 4, "folk": 1}}
     assert top_keys(counts, 2) == ["pop", "rock"]
     assert fold_others(counts, ["pop", "rock"], "other") == {
-        "2026-01": {"pop": 2, "rock": 5, "other": 1}, "2026-02": {"pop": 4, "other": 1},
+        "2026-01": {"pop": 2, "rock": 5, "other": 1},
+        "2026-02": {"pop": 4, "other": 1},
     }
 
 
@@ -127,8 +135,11 @@ def positive_song_ids(app, username):
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.username == username))
         rows = db.session.scalars(sa.select(UserSong).where(UserSong.user_id == user_id)).all()
-        return {r.song_id for r in rows
-                if interaction_weight(r.play_count, r.liked, r.rating, r.bookmarked, r.disliked) > 0}
+        return {
+            r.song_id
+            for r in rows
+            if interaction_weight(r.play_count, r.liked, r.rating, r.bookmarked, r.disliked) > 0
+        }
 
 
 def test_the_page_needs_a_login(client):
@@ -146,7 +157,9 @@ def test_the_map_marks_the_users_songs_and_recommendations(app, client, seeded):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'role="img" aria-labelledby="taste-map-title taste-map-desc"' in html
-    assert re.search(r'<desc id="taste-map-desc">300 of 300 songs in the catalog drawn as dots coloured by mood', html)
+    assert re.search(
+        r'<desc id="taste-map-desc">300 of 300 songs in the catalog drawn as dots coloured by mood', html
+    )
     # Only user0's own positive songs are marked, and all of them (fewer than the page's limit).
     own = positive_song_ids(app, "user0")
     assert own and marked(html, "own") == own
@@ -273,8 +286,14 @@ def test_moods_and_genres_by_month_count_positive_actions_only(app, user, demo_s
         songs = db.session.scalars(sa.select(Song).order_by(Song.id).limit(5)).all()
         a, b, c, d, e = songs
         jan, feb = dt.datetime(2026, 1, 10, tzinfo=dt.UTC), dt.datetime(2026, 2, 3, tzinfo=dt.UTC)
-        for kind, song, value, at in [("play", a, None, jan), ("play", a, None, jan), ("like", b, None, feb),
-                                      ("dislike", c, None, feb), ("rate", d, 2, feb), ("rate", e, 5, feb)]:
+        for kind, song, value, at in [
+            ("play", a, None, jan),
+            ("play", a, None, jan),
+            ("like", b, None, feb),
+            ("dislike", c, None, feb),
+            ("rate", d, 2, feb),
+            ("rate", e, 5, feb),
+        ]:
             record_activity(user, song.id, kind, value, at)
         moods, genres = monthly_activity(user)
         assert moods == {"2026-01": {a.emotion: 2}, "2026-02": dict(Counter([b.emotion, e.emotion]))}

@@ -35,8 +35,16 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')  # templates/bas
 MODEL_LOCK = "songbird:lock:item-model-fit"  # app.services.background.JobLock.PREFIX + item_model.LOCK_NAME
 START_TIMEOUT_S = 240  # two workers importing torch side by side on a busy 2-core machine
 # The environment of the test run that must not reach the server (it is configured below).
-DROPPED = ("QDRANT_URL", "QDRANT_API_KEY", "VECTORS_PATH", "CACHE_TYPE", "CACHE_REDIS_URL",
-           "RATELIMIT_STORAGE_URI", "WORKERS", "PYTEST_CURRENT_TEST")
+DROPPED = (
+    "QDRANT_URL",
+    "QDRANT_API_KEY",
+    "VECTORS_PATH",
+    "CACHE_TYPE",
+    "CACHE_REDIS_URL",
+    "RATELIMIT_STORAGE_URI",
+    "WORKERS",
+    "PYTEST_CURRENT_TEST",
+)
 
 
 class Browser:
@@ -200,18 +208,36 @@ def served(tmp_path_factory):
         assert held.acquire(blocking=False)  # both workers' start-up fits now wait for it
 
         port = free_port()
-        env = {key: value for key, value in os.environ.items()
-               if key not in DROPPED and not key.startswith("GUNICORN_")}
-        env.update(DATABASE_URL=database_url, REDIS_URL=redis_server.url, QDRANT_LOCATION=":memory:",
-                   SECRET_KEY="two-workers-" + uuid.uuid4().hex, ITEM_MODEL_PATH=str(tmp / "item_model.npz"),
-                   EMBEDDING_WARMUP="off", LOGIN_LIMIT_PER_ACCOUNT=f"{LOGIN_LIMIT} per 15 minutes",
-                   GUNICORN_WORKERS="2", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESSLOG="",
-                   GUNICORN_CMD_ARGS="--keep-alive 120", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in DROPPED and not key.startswith("GUNICORN_")
+        }
+        env.update(
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_server.url,
+            QDRANT_LOCATION=":memory:",
+            SECRET_KEY="two-workers-" + uuid.uuid4().hex,
+            ITEM_MODEL_PATH=str(tmp / "item_model.npz"),
+            EMBEDDING_WARMUP="off",
+            LOGIN_LIMIT_PER_ACCOUNT=f"{LOGIN_LIMIT} per 15 minutes",
+            GUNICORN_WORKERS="2",
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            GUNICORN_ACCESSLOG="",
+            GUNICORN_CMD_ARGS="--keep-alive 120",
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+        )
         log = tmp / "gunicorn.log"
         with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                     "tests.two_workers_app:app"], cwd=ROOT, env=env, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "tests.two_workers_app:app"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         browser = Browser()
         a, b = wait_for(lambda: find_two_workers(port, browser), START_TIMEOUT_S, "two workers", proc, log)
         assert a.login("user0", "user0@000") == 302
@@ -223,6 +249,7 @@ def served(tmp_path_factory):
         def both_models():
             text = log.read_text()
             return "item model fitted" in text and "item model loaded" in text
+
         wait_for(both_models, 60, "item model on both workers", proc, log)
         a.close()
         b.close()

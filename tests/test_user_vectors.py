@@ -55,7 +55,9 @@ def test_taste_moves_toward_a_genre_after_liking_its_songs(app, user, embedded):
         after = float(stored_taste_vector(user) @ target)
         assert after > before + 0.1
         # The index already has it: the next request would see the new vector.
-        assert float(np.asarray(vector_store().retrieve(USERS, [user])[user]) @ target) == pytest.approx(after, abs=1e-4)
+        assert float(np.asarray(vector_store().retrieve(USERS, [user])[user]) @ target) == pytest.approx(
+            after, abs=1e-4
+        )
         row = db.session.get(UserVector, user)
         assert row.positives == 6 and row.indexed
 

@@ -33,7 +33,11 @@ class HeldEmbedder(SentenceEmbedder):
 
     def __init__(self):
         super().__init__("cpu")
-        self.started, self.release, self.request_waits = threading.Event(), threading.Event(), threading.Event()
+        self.started, self.release, self.request_waits = (
+            threading.Event(),
+            threading.Event(),
+            threading.Event(),
+        )
         self.loads = 0
         self.released_in_time = None
 
@@ -62,8 +66,14 @@ def held(monkeypatch):
 
 
 def make_app(tmp_path, **settings):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'warm.db'}",
-                       "QDRANT_LOCATION": ":memory:", **settings})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'warm.db'}",
+            "QDRANT_LOCATION": ":memory:",
+            **settings,
+        }
+    )
 
 
 def test_warm_up_does_not_block_create_app(tmp_path, held):
@@ -123,10 +133,16 @@ def test_a_profile_save_during_warm_up_waits_for_the_same_load(tmp_path, held):
     client = app.test_client()
     assert AuthActions(client).login().status_code == 302
     assert held.started.wait(10) and not held.ready
-    data = {"age": "30", "bio": "Late-night jazz and long drives", "emotions": ["joy", "love"],
-            "csrf_token": csrf_token(client, "/profile/")}
+    data = {
+        "age": "30",
+        "bio": "Late-night jazz and long drives",
+        "emotions": ["joy", "love"],
+        "csrf_token": csrf_token(client, "/profile/"),
+    }
     result = {}
-    saver = threading.Thread(target=lambda: result.setdefault("response", client.post("/profile/", data=data)))
+    saver = threading.Thread(
+        target=lambda: result.setdefault("response", client.post("/profile/", data=data))
+    )
     saver.start()
     assert held.request_waits.wait(10)  # the save reached the model while its load is held...
     assert "response" not in result  # ...and has not answered

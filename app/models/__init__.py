@@ -8,7 +8,17 @@ from .user import User, utcnow
 from .vectors import SongVector, UserVector, from_blob, to_blob
 
 __all__ = [
-    "ACTIVITY_KINDS", "ActivityEvent", "ApiToken", "AuditEntry", "SeedRun", "Song", "SongVector", "User",
-    "UserSong", "UserVector",
-    "from_blob", "to_blob", "utcnow",
+    "ACTIVITY_KINDS",
+    "ActivityEvent",
+    "ApiToken",
+    "AuditEntry",
+    "SeedRun",
+    "Song",
+    "SongVector",
+    "User",
+    "UserSong",
+    "UserVector",
+    "from_blob",
+    "to_blob",
+    "utcnow",
 ]

@@ -10,7 +10,15 @@ from .types import DbId
 from .user import utcnow
 
 ACTIVITY_KINDS = (
-    "play", "like", "unlike", "rate", "unrate", "bookmark", "unbookmark", "dislike", "undislike",
+    "play",
+    "like",
+    "unlike",
+    "rate",
+    "unrate",
+    "bookmark",
+    "unbookmark",
+    "dislike",
+    "undislike",
 )
 _KIND_LIST = ", ".join(f"'{kind}'" for kind in ACTIVITY_KINDS)
 
@@ -64,8 +72,16 @@ class UserSong(db.Model):
     @classmethod
     def empty(cls, user_id, song_id):
         """A state with nothing done yet (explicit values, since defaults only apply on insert)."""
-        return cls(user_id=user_id, song_id=song_id, play_count=0, liked=False, rating=None,
-                   bookmarked=False, disliked=False, last_played_at=None)
+        return cls(
+            user_id=user_id,
+            song_id=song_id,
+            play_count=0,
+            liked=False,
+            rating=None,
+            bookmarked=False,
+            disliked=False,
+            last_played_at=None,
+        )
 
     def apply(self, kind, value=None, at=None):
         """Update this state for one event; like and dislike exclude each other."""

@@ -36,8 +36,9 @@ class User(UserMixin, db.Model):
     rec_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Part of the session and remember-me identity; rotated on logout, password change and
     # deactivation, so cookies issued before stop authenticating.
-    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16),
-                                               server_default="")
+    session_token: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16), server_default=""
+    )
 
     def set_password(self, password):
         """Store a salted hash of the password, never the password; ends the user's other sessions.

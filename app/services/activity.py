@@ -40,9 +40,15 @@ def record_activity(user_id, song_id, kind, value=None, at=None):
 
 
 # What each undoable action is undone by. Undo records the opposite event (the log stays append-only).
-UNDO_KINDS = {"like": "unlike", "unlike": "like", "dislike": "undislike", "undislike": "dislike",
-              "bookmark": "unbookmark", "unbookmark": "bookmark",
-              "rate": "unrate"}  # a first rating only: a changed one has no earlier value to go back to
+UNDO_KINDS = {
+    "like": "unlike",
+    "unlike": "like",
+    "dislike": "undislike",
+    "undislike": "dislike",
+    "bookmark": "unbookmark",
+    "unbookmark": "bookmark",
+    "rate": "unrate",
+}  # a first rating only: a changed one has no earlier value to go back to
 
 
 def revert_activity(user_id: int, song_id: int, kind: str) -> UserSong | None:
@@ -77,10 +83,14 @@ def _locked_state(user_id: int, song_id: int) -> UserSong:
         empty = UserSong.empty(user_id, song_id)
         values = {column.key: getattr(empty, column.key) for column in UserSong.__table__.columns}
         statement = insert(UserSong).values(**{**values, "updated_at": utcnow()})
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["user_id", "song_id"], set_={"updated_at": UserSong.__table__.c.updated_at}))
-    state = db.session.get(UserSong, (user_id, song_id), populate_existing=True,
-                           with_for_update=insert is None)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "song_id"], set_={"updated_at": UserSong.__table__.c.updated_at}
+            )
+        )
+    state = db.session.get(
+        UserSong, (user_id, song_id), populate_existing=True, with_for_update=insert is None
+    )
     if state is None:  # another dialect: the primary key refuses a concurrent duplicate
         state = UserSong.empty(user_id, song_id)
         db.session.add(state)
@@ -93,9 +103,7 @@ def _record(user_id, song_id, kind, value, at, forget_if_empty):
         state = _locked_state(user_id, song_id)
         at = at or utcnow()  # taken under the lock, so the log's times follow its order
         state.apply(kind, value, at)
-        db.session.add(
-            ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at)
-        )
+        db.session.add(ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at))
         if forget_if_empty and _is_empty(state):
             if sa.inspect(state).persistent:
                 db.session.delete(state)

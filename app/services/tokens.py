@@ -71,8 +71,9 @@ def token_owner_id(plaintext: str) -> int | None:
     The API's write limits key on it before the request is authenticated (app/throttle.py).
     """
     return db.session.scalar(
-        sa.select(ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None))
+        sa.select(ApiToken.user_id).where(
+            ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None)
+        )
     )
 
 

@@ -6,7 +6,9 @@ from .base import DENSE, SPARSE, Hit, Point, Range, VectorStore, VectorStoreErro
 
 
 def create_vector_store(
-    qdrant_url: str | None = None, qdrant_api_key: str | None = None, qdrant_location: str | None = None,
+    qdrant_url: str | None = None,
+    qdrant_api_key: str | None = None,
+    qdrant_location: str | None = None,
     vectors_path: str | Path | None = None,
 ) -> VectorStore:
     """The store the settings ask for: a Qdrant server, qdrant-client local mode, or Qdrant Edge."""
@@ -27,6 +29,13 @@ def create_vector_store(
 
 
 __all__ = [
-    "DENSE", "SPARSE", "Hit", "Point", "Range", "VectorStore", "VectorStoreError", "VectorStoreLocked",
+    "DENSE",
+    "SPARSE",
+    "Hit",
+    "Point",
+    "Range",
+    "VectorStore",
+    "VectorStoreError",
+    "VectorStoreLocked",
     "create_vector_store",
 ]

@@ -85,8 +85,13 @@ class VectorStore(ABC):
 
     @abstractmethod
     def search(
-        self, name: str, vector: ArrayLike, k: int = 10, must: Filters | None = None,
-        exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None,
+        self,
+        name: str,
+        vector: ArrayLike,
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
+        should: Sequence[Filters] | None = None,
         payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points nearest to a dense vector, best first (list of Hit).
@@ -96,15 +101,25 @@ class VectorStore(ABC):
 
     @abstractmethod
     def search_sparse(
-        self, name: str, sparse: SparseVector, k: int = 10, must: Filters | None = None,
-        exclude_ids: Iterable[int] = (), payload: PayloadFields = True,
+        self,
+        name: str,
+        sparse: SparseVector,
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
+        payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}; payload as in search."""
 
     @abstractmethod
     def recommend(
-        self, name: str, positive: Iterable[int], negative: Iterable[int] = (), k: int = 10,
-        must: Filters | None = None, exclude_ids: Iterable[int] = (),
+        self,
+        name: str,
+        positive: Iterable[int],
+        negative: Iterable[int] = (),
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
     ) -> list[Hit]:
         """Points like the positive example ids and unlike the negative ones; examples are never returned."""
 

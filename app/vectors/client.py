@@ -56,9 +56,9 @@ def _condition(field: str, op: str, value: Any) -> models.Condition:
     if op == "any":
         return models.FieldCondition(key=field, match=models.MatchAny(any=value))
     if op == "either":
-        return models.Filter(should=[
-            models.FieldCondition(key=field, match=models.MatchValue(value=v)) for v in value
-        ])
+        return models.Filter(
+            should=[models.FieldCondition(key=field, match=models.MatchValue(value=v)) for v in value]
+        )
     return models.FieldCondition(key=field, range=models.Range(gte=value.gte, lte=value.lte))
 
 
@@ -110,8 +110,9 @@ class ClientVectorStore(VectorStore):
     def _new_client(self) -> QdrantClient:
         if self.url:
             # check_compatibility would make a request (and log a warning) at construction
-            return QdrantClient(url=self.url, api_key=self.api_key, timeout=TIMEOUT_S,
-                                check_compatibility=False)
+            return QdrantClient(
+                url=self.url, api_key=self.api_key, timeout=TIMEOUT_S, check_compatibility=False
+            )
         if self.location == ":memory:":
             return QdrantClient(location=":memory:")
         try:
@@ -160,7 +161,8 @@ class ClientVectorStore(VectorStore):
                     },
                     sparse_vectors_config={SPARSE: models.SparseVectorParams()} if sparse else None,
                     hnsw_config=models.HnswConfigDiff(
-                        m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT,
+                        m=HNSW_M,
+                        ef_construct=HNSW_EF_CONSTRUCT,
                         full_scan_threshold=full_scan_threshold_kb(dim),
                     ),
                 )
@@ -214,29 +216,52 @@ class ClientVectorStore(VectorStore):
         return {int(r.id): list(r.vector[DENSE]) for r in records}  # type: ignore[index, call-overload, arg-type]
 
     def _query(
-        self, name: str, query: Any, using: str, k: int, must: Filters | None, exclude_ids: Iterable[int],
-        should: Sequence[Filters] | None = None, payload: PayloadFields = True,
+        self,
+        name: str,
+        query: Any,
+        using: str,
+        k: int,
+        must: Filters | None,
+        exclude_ids: Iterable[int],
+        should: Sequence[Filters] | None = None,
+        payload: PayloadFields = True,
     ) -> list[Hit]:
         query_filter = _filter(must, exclude_ids, should)
         with self._call("searching", name) as client:
             response = client.query_points(
-                name, query=query, using=using, query_filter=query_filter, limit=int(k),
-                with_payload=payload_fields(payload), search_params=self._search_params() if using == DENSE else None,
+                name,
+                query=query,
+                using=using,
+                query_filter=query_filter,
+                limit=int(k),
+                with_payload=payload_fields(payload),
+                search_params=self._search_params() if using == DENSE else None,
             )
-        return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {}))
-                for p in response.points]
+        return [
+            Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in response.points
+        ]
 
     def search(
-        self, name: str, vector: ArrayLike, k: int = 10, must: Filters | None = None,
-        exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None,
+        self,
+        name: str,
+        vector: ArrayLike,
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
+        should: Sequence[Filters] | None = None,
         payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points nearest to a dense vector, best first (list of Hit)."""
         return self._query(name, floats(vector), DENSE, k, must, exclude_ids, should, payload)
 
     def search_sparse(
-        self, name: str, sparse: SparseVector, k: int = 10, must: Filters | None = None,
-        exclude_ids: Iterable[int] = (), payload: PayloadFields = True,
+        self,
+        name: str,
+        sparse: SparseVector,
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
+        payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}."""
         indices, values = sparse_parts(sparse)
@@ -244,23 +269,33 @@ class ClientVectorStore(VectorStore):
         return self._query(name, query, SPARSE, k, must, exclude_ids, payload=payload)
 
     def recommend(
-        self, name: str, positive: Iterable[int], negative: Iterable[int] = (), k: int = 10,
-        must: Filters | None = None, exclude_ids: Iterable[int] = (),
+        self,
+        name: str,
+        positive: Iterable[int],
+        negative: Iterable[int] = (),
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
     ) -> list[Hit]:
         """Points like the positive example ids and unlike the negative ones; examples are never returned."""
         positive, negative = id_list(positive), id_list(negative)
         # The server rejects unknown example ids; skip them (songs deleted since), as Edge does.
         with self._call("reading", name) as client:
-            known = {int(r.id) for r in client.retrieve(name, positive + negative, with_payload=False)} \
-                if positive else set()
+            known = (
+                {int(r.id) for r in client.retrieve(name, positive + negative, with_payload=False)}
+                if positive
+                else set()
+            )
         positive = [i for i in positive if i in known]
         if not positive:
             return []
-        query = models.RecommendQuery(recommend=models.RecommendInput(
-            positive=cast("list[models.VectorInput]", positive),
-            negative=cast("list[models.VectorInput]", [i for i in negative if i in known]),
-            strategy=models.RecommendStrategy.BEST_SCORE,  # Edge has no average strategy
-        ))
+        query = models.RecommendQuery(
+            recommend=models.RecommendInput(
+                positive=cast("list[models.VectorInput]", positive),
+                negative=cast("list[models.VectorInput]", [i for i in negative if i in known]),
+                strategy=models.RecommendStrategy.BEST_SCORE,  # Edge has no average strategy
+            )
+        )
         # Qdrant leaves the example ids out by itself; negatives that were unknown cost nothing.
         return self._query(name, query, DENSE, k, must, exclude_ids)
 
@@ -276,7 +311,11 @@ class ClientVectorStore(VectorStore):
         with self._call("listing", name) as client:
             while True:
                 records, offset = client.scroll(
-                    name, offset=offset, limit=SCROLL_PAGE, with_payload=False, with_vectors=False,
+                    name,
+                    offset=offset,
+                    limit=SCROLL_PAGE,
+                    with_payload=False,
+                    with_vectors=False,
                 )
                 found.update(int(r.id) for r in records)
                 if offset is None:

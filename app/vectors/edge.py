@@ -253,21 +253,38 @@ class EdgeVectorStore(VectorStore):
         return qe.SearchParams(hnsw_ef=HNSW_EF)
 
     def _query(
-        self, name: str, query: Any, k: int, must: Filters | None, exclude_ids: Iterable[int],
-        dense: bool = True, should: Sequence[Filters] | None = None, payload: PayloadFields = True,
+        self,
+        name: str,
+        query: Any,
+        k: int,
+        must: Filters | None,
+        exclude_ids: Iterable[int],
+        dense: bool = True,
+        should: Sequence[Filters] | None = None,
+        payload: PayloadFields = True,
     ) -> list[Hit]:
         query_filter = _filter(must, exclude_ids, should)
         with self._shard(name, "searching") as shard:
             params = self._params(shard) if dense else None
-            found = shard.query(qe.QueryRequest(
-                limit=int(k), query=query, filter=query_filter, with_payload=payload_fields(payload),
-                params=params,
-            ))
+            found = shard.query(
+                qe.QueryRequest(
+                    limit=int(k),
+                    query=query,
+                    filter=query_filter,
+                    with_payload=payload_fields(payload),
+                    params=params,
+                )
+            )
         return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in found]
 
     def search(
-        self, name: str, vector: ArrayLike, k: int = 10, must: Filters | None = None,
-        exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None,
+        self,
+        name: str,
+        vector: ArrayLike,
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
+        should: Sequence[Filters] | None = None,
         payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points nearest to a dense vector, best first (list of Hit)."""
@@ -275,8 +292,13 @@ class EdgeVectorStore(VectorStore):
         return self._query(name, query, k, must, exclude_ids, should=should, payload=payload)
 
     def search_sparse(
-        self, name: str, sparse: SparseVector, k: int = 10, must: Filters | None = None,
-        exclude_ids: Iterable[int] = (), payload: PayloadFields = True,
+        self,
+        name: str,
+        sparse: SparseVector,
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
+        payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}."""
         indices, values = sparse_parts(sparse)
@@ -287,8 +309,13 @@ class EdgeVectorStore(VectorStore):
         return self._query(name, query, k, must, exclude_ids, dense=False, payload=payload)
 
     def recommend(
-        self, name: str, positive: Iterable[int], negative: Iterable[int] = (), k: int = 10,
-        must: Filters | None = None, exclude_ids: Iterable[int] = (),
+        self,
+        name: str,
+        positive: Iterable[int],
+        negative: Iterable[int] = (),
+        k: int = 10,
+        must: Filters | None = None,
+        exclude_ids: Iterable[int] = (),
     ) -> list[Hit]:
         """Points like the positive example ids and unlike the negative ones; examples are never returned."""
         positive, negative = id_list(positive), id_list(negative)
@@ -300,8 +327,11 @@ class EdgeVectorStore(VectorStore):
                 return []  # examples unknown (deleted): nothing to be like
             # Edge takes vectors, not ids; best-score matches the client backend's strategy.
             query = qe.Query.RecommendBestScore(
-                qe.RecommendQuery(positives=cast("list[qe.NamedVector]", positives),
-                                  negatives=cast("list[qe.NamedVector]", negatives)), using=DENSE
+                qe.RecommendQuery(
+                    positives=cast("list[qe.NamedVector]", positives),
+                    negatives=cast("list[qe.NamedVector]", negatives),
+                ),
+                using=DENSE,
             )
             excluded = set(id_list(exclude_ids)) | set(positive) | set(negative)
             return self._query(name, query, k, must, excluded)
@@ -318,9 +348,14 @@ class EdgeVectorStore(VectorStore):
         found, offset = set(), None
         with self._shard(name, "listing") as shard:
             while True:
-                records, offset = shard.scroll(qe.ScrollRequest(
-                    offset=offset, limit=SCROLL_PAGE, with_payload=False, with_vector=False,
-                ))
+                records, offset = shard.scroll(
+                    qe.ScrollRequest(
+                        offset=offset,
+                        limit=SCROLL_PAGE,
+                        with_payload=False,
+                        with_vector=False,
+                    )
+                )
                 found.update(int(r.id) for r in records)
                 if offset is None:
                     return found

@@ -42,8 +42,13 @@ def live_server(tmp_path_factory):
     from app.services.vector_index import embed_songs
 
     tmp = tmp_path_factory.mktemp("live")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'live.db'}",
-                      "QDRANT_LOCATION": ":memory:"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'live.db'}",
+            "QDRANT_LOCATION": ":memory:",
+        }
+    )
     app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         upgrade()
@@ -67,8 +72,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

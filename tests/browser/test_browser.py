@@ -23,7 +23,9 @@ def test_search_like_and_rate_without_a_reload(page, live_server):
     first_title = page.locator(".song-card h3 a").first.inner_text()
     with page.expect_response(lambda r: "/songs/?" in r.url and "q=" in r.url):
         page.fill("#q", first_title)  # live search: htmx asks after a pause in typing
-    page.wait_for_function("t => document.querySelector('.song-card h3 a').textContent === t", arg=first_title)
+    page.wait_for_function(
+        "t => document.querySelector('.song-card h3 a').textContent === t", arg=first_title
+    )
     assert "q=" in page.url  # the search is in the address, so reload and back keep it
     card = page.locator(".song-card").first
     song_id = int(card.get_attribute("id").split("-")[1])
@@ -35,7 +37,9 @@ def test_search_like_and_rate_without_a_reload(page, live_server):
         arg=[song_id, "false" if was_liked else "true"],
     )
     card.locator("button.star").nth(3).click()  # four stars
-    page.wait_for_function("id => document.querySelectorAll(`#song-${id} button.star.on`).length === 4", arg=song_id)
+    page.wait_for_function(
+        "id => document.querySelectorAll(`#song-${id} button.star.on`).length === 4", arg=song_id
+    )
     assert page.evaluate("window.__sameDocument") is True
     state = user0_state(app, song_id)
     assert state.liked is (not was_liked) and state.rating == 4
@@ -56,7 +60,9 @@ def test_profile_tags_change_the_knowledge_tab(page):
     page.goto("/recommendations/knowledge")
     before = page.locator("#recommendations").inner_text()
     page.goto("/profile/")
-    checked = page.eval_on_selector_all("input[type=checkbox]:checked", "els => els.map(e => [e.name, e.value])")
+    checked = page.eval_on_selector_all(
+        "input[type=checkbox]:checked", "els => els.map(e => [e.name, e.value])"
+    )
     for name, value in checked:
         page.uncheck(f"input[name={name}][value='{value}']")
     page.check("input[name=emotions][value=fear]")

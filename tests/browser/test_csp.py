@@ -41,7 +41,9 @@ def test_htmx_works_under_the_csp_without_violations(page):
     first_title = page.locator(".song-card h3 a").nth(1).inner_text()
     with page.expect_response(lambda r: "/songs/?" in r.url and "q=" in r.url):
         page.fill("#q", first_title)  # live search through htmx
-    page.wait_for_function("t => document.querySelector('.song-card h3 a').textContent === t", arg=first_title)
+    page.wait_for_function(
+        "t => document.querySelector('.song-card h3 a').textContent === t", arg=first_title
+    )
     card = page.locator(".song-card").first
     song_id = card.get_attribute("id").split("-")[1]
     like = card.locator("button.btn-like")
@@ -52,7 +54,9 @@ def test_htmx_works_under_the_csp_without_violations(page):
         arg=[song_id, want],
     )
     card.locator("button.star").nth(2).click()
-    page.wait_for_function("id => document.querySelectorAll(`#song-${id} button.star.on`).length === 3", arg=song_id)
+    page.wait_for_function(
+        "id => document.querySelectorAll(`#song-${id} button.star.on`).length === 3", arg=song_id
+    )
 
     page.goto("/recommendations/content")  # a dislike reloads the list in place (hx-trigger from body)
     cards = page.locator("#recommendations .song-card")
@@ -82,8 +86,14 @@ def cdn_server(tmp_path_factory):
     from flask_migrate import upgrade
 
     tmp = tmp_path_factory.mktemp("cdn")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'cdn.db'}",
-                      "QDRANT_LOCATION": ":memory:", "HTMX_SRC": Config.HTMX_SRC})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'cdn.db'}",
+            "QDRANT_LOCATION": ":memory:",
+            "HTMX_SRC": Config.HTMX_SRC,
+        }
+    )
     with app.app_context():
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -99,10 +109,14 @@ def test_the_pinned_cdn_file_loads_under_the_policy(browser, cdn_server):
     exact URL and the page's SRI hash must both accept it."""
     context = browser.new_context(base_url=cdn_server)
     context.add_init_script(RECORD_VIOLATIONS)
-    context.route(Config.HTMX_SRC, lambda route: route.fulfill(
-        path=str(LOCAL_HTMX), content_type="application/javascript",
-        headers={"Access-Control-Allow-Origin": "*"},  # the tag is crossorigin="anonymous"
-    ))
+    context.route(
+        Config.HTMX_SRC,
+        lambda route: route.fulfill(
+            path=str(LOCAL_HTMX),
+            content_type="application/javascript",
+            headers={"Access-Control-Allow-Origin": "*"},  # the tag is crossorigin="anonymous"
+        ),
+    )
     page = context.new_page()
     try:
         response = page.goto("/auth/login")

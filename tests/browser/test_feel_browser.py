@@ -27,11 +27,52 @@ LOCAL_HTMX = ROOT / "static" / "vendor" / "htmx.min.js"
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 TRACK_ID = "4uLU6hMCjMI75M1A2tKUQC"
 TRACKS_ROWS = [
-    ["", "track_id", "artists", "album_name", "track_name", "popularity", "duration_ms", "explicit", "danceability",
-     "energy", "key", "loudness", "mode", "speechiness", "acousticness", "instrumentalness", "liveness", "valence",
-     "tempo", "time_signature", "track_genre"],
-    ["0", TRACK_ID, "Daft Punk", "Discovery", "One More Time", "77", "320357", "False", "0.61", "0.69", "2", "-8.6",
-     "1", "0.13", "0.02", "0.0", "0.33", "0.47", "122.7", "4", "house"],
+    [
+        "",
+        "track_id",
+        "artists",
+        "album_name",
+        "track_name",
+        "popularity",
+        "duration_ms",
+        "explicit",
+        "danceability",
+        "energy",
+        "key",
+        "loudness",
+        "mode",
+        "speechiness",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "valence",
+        "tempo",
+        "time_signature",
+        "track_genre",
+    ],
+    [
+        "0",
+        TRACK_ID,
+        "Daft Punk",
+        "Discovery",
+        "One More Time",
+        "77",
+        "320357",
+        "False",
+        "0.61",
+        "0.69",
+        "2",
+        "-8.6",
+        "1",
+        "0.13",
+        "0.02",
+        "0.0",
+        "0.33",
+        "0.47",
+        "122.7",
+        "4",
+        "house",
+    ],
 ]
 ADMIN, PASSWORD = "admin0", "admin0 long password"
 
@@ -66,8 +107,14 @@ def site(tmp_path_factory):
     tracks = tmp / "tracks.csv"
     with open(tracks, "w", newline="", encoding="utf-8") as out:
         csv.writer(out).writerows(TRACKS_ROWS)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'feel.db'}",
-                      "QDRANT_LOCATION": ":memory:", "HTMX_SRC": Config.HTMX_SRC})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'feel.db'}",
+            "QDRANT_LOCATION": ":memory:",
+            "HTMX_SRC": Config.HTMX_SRC,
+        }
+    )
     app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         upgrade()
@@ -89,7 +136,9 @@ def site(tmp_path_factory):
         db.engine.dispose()
 
 
-def open_page(browser, site, user="user0", password="user0@000", cdn="serve", width=1280, height=900, axe=False):
+def open_page(
+    browser, site, user="user0", password="user0@000", cdn="serve", width=1280, height=900, axe=False
+):
     """A logged-in page. cdn="serve" hands the browser the committed copy at the CDN's address (the
     SRI hash must accept it); "block" aborts it, as an unreachable CDN would. Spotify is stubbed."""
     _, base, _ = site
@@ -100,11 +149,20 @@ def open_page(browser, site, user="user0", password="user0@000", cdn="serve", wi
     if cdn == "block":
         context.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
     else:
-        context.route(Config.HTMX_SRC, lambda route: route.fulfill(
-            path=str(LOCAL_HTMX), content_type="application/javascript",
-            headers={"Access-Control-Allow-Origin": "*"}))
-    context.route("https://open.spotify.com/**", lambda route: route.fulfill(
-        body="<!doctype html><title>Spotify stand-in</title><p>player</p>", content_type="text/html"))
+        context.route(
+            Config.HTMX_SRC,
+            lambda route: route.fulfill(
+                path=str(LOCAL_HTMX),
+                content_type="application/javascript",
+                headers={"Access-Control-Allow-Origin": "*"},
+            ),
+        )
+    context.route(
+        "https://open.spotify.com/**",
+        lambda route: route.fulfill(
+            body="<!doctype html><title>Spotify stand-in</title><p>player</p>", content_type="text/html"
+        ),
+    )
     page = context.new_page()
     page.goto("/auth/login")
     if user:
@@ -139,7 +197,9 @@ def test_a_toast_with_undo_brings_a_disliked_card_back(browser, site):
         toast = page.locator("#toasts .toast")
         assert "is hidden" in toast.inner_text()
         toast.get_by_role("button", name="Undo").click()
-        page.wait_for_function("id => document.querySelector(`#recommendations #${id}`) !== null", arg=card_id)
+        page.wait_for_function(
+            "id => document.querySelector(`#recommendations #${id}`) !== null", arg=card_id
+        )
         assert "Undone" in page.locator("#toasts .toast").inner_text()
         assert page.evaluate("() => window.sameDocument") is True  # all in place, no reload
         assert user_state(app, int(card_id.split("-")[1])) is None
@@ -177,7 +237,9 @@ def test_with_the_cdn_blocked_htmx_loads_from_the_fallback_and_a_like_updates_in
     page = open_page(browser, site, cdn="block")
     try:
         page.goto("/songs/")
-        assert page.evaluate("() => document.querySelector('script[src=\"/static/vendor/htmx.min.js\"]') !== null")
+        assert page.evaluate(
+            "() => document.querySelector('script[src=\"/static/vendor/htmx.min.js\"]') !== null"
+        )
         page.evaluate("() => { window.sameDocument = true; }")
         card = page.locator(".song-card").nth(1)
         song_id = int(card.get_attribute("id").split("-")[1])
@@ -186,8 +248,10 @@ def test_with_the_cdn_blocked_htmx_loads_from_the_fallback_and_a_like_updates_in
         like.click()
         want = "false" if was_liked else "true"
         page.wait_for_function(
-            "([id, want]) => document.querySelector(`#song-${id} button.btn-like`).getAttribute('aria-pressed') === want",
-            arg=[song_id, want])
+            "([id, want]) => document.querySelector(`#song-${id} button.btn-like`)"
+            ".getAttribute('aria-pressed') === want",
+            arg=[song_id, want],
+        )
         assert page.evaluate("() => window.sameDocument") is True
         text = card.locator("button.btn-like").inner_text()
         assert ("Liked" in text) is (want == "true")
@@ -223,13 +287,17 @@ def test_a_demo_song_plays_a_labelled_sketch_and_a_card_play_fills_the_player_ba
         sketch = page.locator("#listen [data-sketch]")
         assert "not the recording" in page.locator("#listen").inner_text()
         sketch.click()
-        page.wait_for_function("() => document.querySelector('#listen [data-sketch]').getAttribute('aria-pressed') === 'true'")
+        page.wait_for_function(
+            "() => document.querySelector('#listen [data-sketch]').getAttribute('aria-pressed') === 'true'"
+        )
         assert sketch.inner_text().strip().endswith("Stop the sketch")
         sketch.click()
         assert sketch.get_attribute("aria-pressed") == "false"
         page.locator(".more-like-this .song-card button.btn-play").first.click()
         page.locator("#player-bar .player").wait_for()
-        page.wait_for_function("() => document.querySelector('#player-bar [data-sketch]').getAttribute('aria-pressed') === 'true'")
+        page.wait_for_function(
+            "() => document.querySelector('#player-bar [data-sketch]').getAttribute('aria-pressed') === 'true'"
+        )
         page.get_by_role("button", name="Close the player").click()
         page.wait_for_function("() => document.querySelector('#player-bar').children.length === 0")
     finally:
@@ -241,11 +309,17 @@ def test_one_action_row_and_aligned_stars_at_1280(browser, site):
     try:
         for path in ("/songs/", "/recommendations/popular"):
             page.goto(path)
-            rows = page.eval_on_selector_all(".song-card .actions .buttons", """forms => forms.map(f =>
-                [...f.querySelectorAll('button')].map(b => Math.round(b.getBoundingClientRect().top)))""")
+            rows = page.eval_on_selector_all(
+                ".song-card .actions .buttons",
+                """forms => forms.map(f =>
+                [...f.querySelectorAll('button')].map(b => Math.round(b.getBoundingClientRect().top)))""",
+            )
             assert rows and all(len(set(tops)) == 1 for tops in rows), path  # no button on a second line
-            stars = page.eval_on_selector_all(".song-card", """cards => cards.map(c =>
-                [Math.round(c.getBoundingClientRect().top), Math.round(c.querySelector('.stars').getBoundingClientRect().top)])""")
+            stars = page.eval_on_selector_all(
+                ".song-card",
+                """cards => cards.map(c => [Math.round(c.getBoundingClientRect().top),
+                                            Math.round(c.querySelector('.stars').getBoundingClientRect().top)])""",
+            )
             by_row = {}
             for card_top, star_top in stars:
                 by_row.setdefault(card_top, set()).add(star_top)
@@ -255,26 +329,52 @@ def test_one_action_row_and_aligned_stars_at_1280(browser, site):
         page.context.close()
 
 
-@pytest.mark.parametrize("path, name", [("/songs/", "browse"), ("/recommendations/", "for-you"), ("/songs/2", "song")])
+@pytest.mark.parametrize(
+    "path, name", [("/songs/", "browse"), ("/recommendations/", "for-you"), ("/songs/2", "song")]
+)
 def test_phone_width_pages_fit_and_are_saved(browser, site, path, name):
     page = open_page(browser, site, width=390, height=844)
     try:
         page.goto(path)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
         if name == "browse":
-            boxes = page.eval_on_selector_all(".filters select", "els => els.map(e => e.getBoundingClientRect().width)")
+            boxes = page.eval_on_selector_all(
+                ".filters select", "els => els.map(e => e.getBoundingClientRect().width)"
+            )
             assert len({round(w) for w in boxes}) == 1  # a tidy grid: every filter the same width
         screenshot(page, f"phone-{name}")
     finally:
         page.context.close()
 
 
-PAGES = ["/songs/", "/songs/?q=love&emotion=joy", "/songs/2", "TRACK", "/recommendations/",
-         "/recommendations/content", "/recommendations/collaborative", "/recommendations/item_based",
-         "/recommendations/knowledge", "/recommendations/popular", "/library/", "/library/bookmarked",
-         "/library/rated", "/library/recent", "/library/disliked", "/profile/", "/taste/"]
-ADMIN_PAGES = ["/admin/status", "/admin/songs", "/admin/songs/new", "/admin/songs/1/edit", "/admin/songs/1/delete",
-               "/admin/users", "/admin/users/1"]
+PAGES = [
+    "/songs/",
+    "/songs/?q=love&emotion=joy",
+    "/songs/2",
+    "TRACK",
+    "/recommendations/",
+    "/recommendations/content",
+    "/recommendations/collaborative",
+    "/recommendations/item_based",
+    "/recommendations/knowledge",
+    "/recommendations/popular",
+    "/library/",
+    "/library/bookmarked",
+    "/library/rated",
+    "/library/recent",
+    "/library/disliked",
+    "/profile/",
+    "/taste/",
+]
+ADMIN_PAGES = [
+    "/admin/status",
+    "/admin/songs",
+    "/admin/songs/new",
+    "/admin/songs/1/edit",
+    "/admin/songs/1/delete",
+    "/admin/users",
+    "/admin/users/1",
+]
 
 
 def assert_no_serious_violations(page, path):
@@ -282,7 +382,9 @@ def assert_no_serious_violations(page, path):
     assert found == [], f"{path}: {found}"
 
 
-@pytest.mark.parametrize("who, paths", [("user", PAGES), ("admin", ADMIN_PAGES), ("nobody", ["/auth/login", "/auth/register"])])
+@pytest.mark.parametrize(
+    "who, paths", [("user", PAGES), ("admin", ADMIN_PAGES), ("nobody", ["/auth/login", "/auth/register"])]
+)
 def test_axe_finds_no_serious_violations(browser, site, who, paths):
     _, _, track_song = site
     user, password = {"user": ("user0", "user0@000"), "admin": (ADMIN, PASSWORD), "nobody": (None, None)}[who]
