@@ -10,6 +10,7 @@ when needed) and skips it, saying so, where PostgreSQL is not installed.
 import itertools
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -154,6 +155,39 @@ def database_uri(request, tmp_path, database_backend) -> Iterator[Callable[..., 
         if databases is None:
             return f"sqlite:///{tmp_path / name}.db"
         created.append(databases.create(migrated))
+        return databases.server.database_url(created[-1])
+
+    yield make
+    for name in created:
+        databases.drop(name)
+
+
+@pytest.fixture(scope="module")
+def module_database_uri(request, tmp_path_factory) -> Iterator[Callable[..., str]]:
+    """database_uri for module-scoped fixtures (a live server's database): migrated on PostgreSQL,
+    empty on SQLite (the caller's upgrade() migrates it), dropped after the module.
+
+    `copy_of=` one of its URLs copies that database, closed first (PostgreSQL copies only a
+    database nobody is connected to); the copies are dropped with the module too.
+    """
+    created: list[str] = []
+    databases = request.getfixturevalue("postgres_databases") if selected_backend() == "postgresql" else None
+    copies = itertools.count(1)
+
+    def make(name: str = "test", copy_of: str | None = None) -> str:
+        if databases is None:
+            path = tmp_path_factory.mktemp(name) / f"{name}.db"
+            if copy_of:  # the WAL file too, should a connection have left one
+                source = Path(copy_of.removeprefix("sqlite:///"))
+                for part in source.parent.glob(source.name + "*"):
+                    shutil.copy(part, path.parent / part.name.replace(source.name, path.name))
+            return f"sqlite:///{path}"
+        if copy_of:
+            source_name = copy_of.rsplit("/", 1)[1]
+            created.append(f"{source_name}_{next(copies)}")
+            databases._execute(f"CREATE DATABASE {created[-1]} TEMPLATE {source_name}")
+        else:
+            created.append(databases.create())
         return databases.server.database_url(created[-1])
 
     yield make

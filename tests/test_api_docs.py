@@ -84,13 +84,13 @@ def _browser_or_skip():
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(database_uri):
     from flask_migrate import upgrade
 
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'docs.db'}",
+            "SQLALCHEMY_DATABASE_URI": database_uri("docs"),
             "QDRANT_LOCATION": ":memory:",
         }
     )

@@ -19,12 +19,12 @@ AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 
 
 @pytest.fixture
-def cdn_page(tmp_path):
+def cdn_page(database_uri):
     """The login page as deployed by default: htmx from the pinned CDN URL."""
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}",
+            "SQLALCHEMY_DATABASE_URI": database_uri("c"),
             "HTMX_SRC": Config.HTMX_SRC,
         }
     )

@@ -147,15 +147,15 @@ def test_a_limit_that_does_not_parse_stops_the_app(tmp_path):
         create_app(
             {
                 "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",  # never opened: create_app refuses first
                 "LOGIN_LIMIT_PER_ACCOUNT": "ten a minute",
             }
         )
 
 
-def test_other_tests_are_not_throttled(tmp_path):
+def test_other_tests_are_not_throttled(database_uri):
     """TestConfig keeps throttling on with limits no other test reaches."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri("x")})
     for name in throttle_module.LIMIT_SETTINGS:
         amount = int(re.match(r"\d+", app.config[name]).group())
         assert amount >= 10000, name
@@ -226,11 +226,11 @@ def test_the_login_identity_carries_the_session_token(app, user):
 
 
 @pytest.mark.parametrize("secure", [True, False])
-def test_remember_cookie_follows_the_session_cookies_secure_flag(tmp_path, secure):
+def test_remember_cookie_follows_the_session_cookies_secure_flag(database_uri, secure):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}",
+            "SQLALCHEMY_DATABASE_URI": database_uri("s"),
             "SESSION_COOKIE_SECURE": secure,
         }
     )

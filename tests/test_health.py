@@ -28,14 +28,14 @@ from .fakes import HashingEmbedder
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def template(tmp_path_factory, module_database_uri):
     """One database and Edge index (40 demo songs, a user and an admin, their vectors and tokens).
 
     Built once per module and copied for each test: creating Edge shards with their payload
     indexes costs about a second, and every test damages its own copy.
     """
-    root = tmp_path_factory.mktemp("health")
-    app = _app(root)
+    root, uri = tmp_path_factory.mktemp("health"), module_database_uri("health")
+    app = _app(uri, root)
     with app.app_context():
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=40)
@@ -51,14 +51,14 @@ def template(tmp_path_factory):
         }
         close_vector_store()
         db.engine.dispose()
-    return root, tokens
+    return root, uri, tokens
 
 
-def _app(root):
+def _app(uri, root):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'test.db'}",
+            "SQLALCHEMY_DATABASE_URI": uri,
             "QDRANT_LOCATION": None,
             "VECTORS_PATH": str(root / "vectors"),
         }
@@ -68,13 +68,11 @@ def _app(root):
 
 
 @pytest.fixture
-def app(template, tmp_path):
+def app(template, tmp_path, module_database_uri):
     """An app on a copy of the template's database and index (replaces conftest's app)."""
-    root, _ = template
-    for path in root.glob("test.db*"):
-        shutil.copy(path, tmp_path / path.name)
+    root, uri, _ = template
     shutil.copytree(root / "vectors", tmp_path / "vectors")
-    app = _app(tmp_path)
+    app = _app(module_database_uri("health", copy_of=uri), tmp_path)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -89,12 +87,12 @@ def vectors(app, tmp_path):
 
 @pytest.fixture
 def token(template):
-    return template[1]["user"]
+    return template[2]["user"]
 
 
 @pytest.fixture
 def admin_headers(template):
-    return template[1]["admin"]
+    return template[2]["admin"]
 
 
 def _missing(folder):

@@ -298,10 +298,10 @@ def test_cache_backend_and_ttl_come_from_the_environment(tmp_path, monkeypatch):
     assert Config.from_env(tmp_path)["CACHE_TYPE"] == "NullCache"
 
 
-def test_each_app_has_its_own_cache(app, tmp_path):
+def test_each_app_has_its_own_cache(app, database_uri):
     from app.extensions import cache
 
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri("other")})
     with app.app_context():
         cache.set("probe", 1)
     with other.app_context():

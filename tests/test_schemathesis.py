@@ -14,7 +14,6 @@ in its engine (4.32.5 passes `max_redirects` to Werkzeug), and real HTTP is what
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -51,12 +50,12 @@ ADMIN_ONLY = {
 }
 
 
-def _serve(tmp_path: Path):
+def _serve(uri: str):
     """A fresh app on its own database (30 demo songs, a listener, an admin), served on a free port."""
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'api.db'}",
+            "SQLALCHEMY_DATABASE_URI": uri,
             "QDRANT_LOCATION": ":memory:",
             "PROPAGATE_EXCEPTIONS": False,
         }
@@ -131,8 +130,8 @@ def run_schemathesis(base_url: str, token: str) -> dict:
 
 
 @pytest.mark.parametrize("role", ["user", "admin"])
-def test_the_api_matches_its_openapi_document(tmp_path, role):
-    app, server, keys = _serve(tmp_path)
+def test_the_api_matches_its_openapi_document(database_uri, role):
+    app, server, keys = _serve(database_uri("api"))
     try:
         result = run_schemathesis(f"http://127.0.0.1:{server.server_port}", keys[role])
     finally:

@@ -73,11 +73,9 @@ def test_a_server_error_has_the_headers(app, client):
     assert_secure_headers(response)
 
 
-def test_with_the_cdn_the_policy_names_exactly_the_pinned_file(tmp_path):
+def test_with_the_cdn_the_policy_names_exactly_the_pinned_file(database_uri):
     assert content_security_policy(CDN).split("; ")[1] == f"script-src 'self' {CDN}"
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.db'}", "HTMX_SRC": CDN}
-    )
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri("c"), "HTMX_SRC": CDN})
     response = app.test_client().get("/auth/login")
     assert directives(response)["script-src"] == ["'self'", CDN]
     page = response.get_data(as_text=True)

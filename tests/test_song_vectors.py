@@ -113,7 +113,7 @@ def edge_settings(tmp_path):
     return {"QDRANT_LOCATION": None, "VECTORS_PATH": str(tmp_path / "vectors")}
 
 
-def test_edge_backend_and_a_cli_meeting_a_held_shard(tmp_path, edge_settings):
+def test_edge_backend_and_a_cli_meeting_a_held_shard(database_uri, edge_settings):
     """A CLI command run while another process (the server) holds the Edge shard says what to do."""
     from flask_migrate import upgrade
 
@@ -121,7 +121,7 @@ def test_edge_backend_and_a_cli_meeting_a_held_shard(tmp_path, edge_settings):
 
     from .fakes import HashingEmbedder
 
-    db_url = f"sqlite:///{tmp_path / 'edge.db'}"
+    db_url = database_uri("edge")  # the CLI subprocess opens it too: a file, or the session's cluster
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_url, **edge_settings})
     app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():

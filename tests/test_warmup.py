@@ -65,19 +65,19 @@ def held(monkeypatch):
         embedder._warm_thread.join(10)
 
 
-def make_app(tmp_path, **settings):
+def make_app(uri: str, **settings):
     return create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'warm.db'}",
+            "SQLALCHEMY_DATABASE_URI": uri,
             "QDRANT_LOCATION": ":memory:",
             **settings,
         }
     )
 
 
-def test_warm_up_does_not_block_create_app(tmp_path, held):
-    app = make_app(tmp_path, EMBEDDING_WARMUP="on")
+def test_warm_up_does_not_block_create_app(database_uri, held):
+    app = make_app(database_uri("warm"), EMBEDDING_WARMUP="on")
     assert held.started.wait(10)  # the load runs in the background...
     assert not held.ready  # ...and create_app returned while it was held
     assert app.extensions["embedder"] is held  # the embedder requests will use
@@ -86,8 +86,8 @@ def test_warm_up_does_not_block_create_app(tmp_path, held):
     assert held.ready and held.loads == 1 and held.released_in_time
 
 
-def test_tests_and_cli_commands_do_not_warm_up(tmp_path, held):
-    app = make_app(tmp_path)  # EMBEDDING_WARMUP="auto" under TESTING
+def test_tests_and_cli_commands_do_not_warm_up(database_uri, held):
+    app = make_app(database_uri("warm"))  # EMBEDDING_WARMUP="auto" under TESTING
     assert "embedder" not in app.extensions and held._warm_thread is None and held.loads == 0
 
 
@@ -122,11 +122,11 @@ def test_a_failed_warm_up_leaves_the_next_call_to_load(tmp_path):
     assert embedder.loads == 2 and embedder.warm_up() is None
 
 
-def test_a_profile_save_during_warm_up_waits_for_the_same_load(tmp_path, held):
+def test_a_profile_save_during_warm_up_waits_for_the_same_load(database_uri, held):
     from app.models import User, UserVector
     from app.services import accounts
 
-    app = make_app(tmp_path, EMBEDDING_WARMUP="on")
+    app = make_app(database_uri("warm"), EMBEDDING_WARMUP="on")
     with app.app_context():
         upgrade()
         accounts.register_user("alice", "correct-horse")

@@ -32,7 +32,7 @@ def _browser_or_skip():
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_server(module_database_uri):
     """The app served on a free local port, with demo songs, users user0..user2 and their vectors."""
     from flask_migrate import upgrade
 
@@ -41,11 +41,10 @@ def live_server(tmp_path_factory):
     from app.services.user_vectors import refresh_all_user_vectors
     from app.services.vector_index import embed_songs
 
-    tmp = tmp_path_factory.mktemp("live")
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'live.db'}",
+            "SQLALCHEMY_DATABASE_URI": module_database_uri("live"),
             "QDRANT_LOCATION": ":memory:",
         }
     )

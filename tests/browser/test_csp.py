@@ -81,15 +81,14 @@ def test_htmx_works_under_the_csp_without_violations(page):
 
 
 @pytest.fixture(scope="module")
-def cdn_server(tmp_path_factory):
+def cdn_server(module_database_uri):
     """The app as deployed by default: pages load htmx from the pinned CDN URL, with its SRI hash."""
     from flask_migrate import upgrade
 
-    tmp = tmp_path_factory.mktemp("cdn")
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'cdn.db'}",
+            "SQLALCHEMY_DATABASE_URI": module_database_uri("cdn"),
             "QDRANT_LOCATION": ":memory:",
             "HTMX_SRC": Config.HTMX_SRC,
         }

@@ -93,7 +93,7 @@ AXE_SERIOUS = """async () => {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, module_database_uri):
     """The app with the default CDN htmx on a free port: demo songs, one tracks-schema song, users
     user0..user2 with activity, an admin; returns (app, base URL, the tracks song's id)."""
     from flask_migrate import upgrade
@@ -110,7 +110,7 @@ def site(tmp_path_factory):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'feel.db'}",
+            "SQLALCHEMY_DATABASE_URI": module_database_uri("feel"),
             "QDRANT_LOCATION": ":memory:",
             "HTMX_SRC": Config.HTMX_SRC,
         }
