@@ -3,6 +3,7 @@
     python bench/http_load.py [--clients 8,32] [--seconds 20] [--threads 1,2,4] [--workers 1]
                               [--cache hit|miss] [--rounds 1] [--phases routes,mix] [--reads-only]
                               [--routes rec:for_you,api:for_you] [--instance DIR] [--qdrant-url URL]
+                              [--modes embedded,server] [--server-workers 2]
 
 Seeds a fresh instance with the demo catalog (`flask seed all`, Qdrant Edge unless --qdrant-url),
 then for each thread/worker setting (each in turn; every other round in reverse order, so settings
@@ -22,30 +23,42 @@ baseline (bench/bare_app.py). 50 users log in through the real login form, each 
   --reads-only); afterwards, every post answered 2xx must be in the database (lost writes = 0).
 
 Finally, with more than one setting, a summary per route and setting (the median over rounds).
+
+--modes embedded,server adds the server mode to the same run: a throwaway PostgreSQL and Redis
+(tests/servers.py), seeded by the same commands, served by --server-workers workers of
+bench/server_mode_app.py, each with its own in-memory vector store (QDRANT_LOCATION=":memory:",
+filled from SQL as it starts; no Qdrant server can run here), beside a bare baseline on as many
+workers. The modes take turns like the settings, and a last table sets them side by side.
 """
 
 import argparse
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
+
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load_client import (
     APPROACHES,
     ROOT,
+    SERVER_READY,
     environment,
     free_port,
     log_in,
     run_load,
+    server_environment,
     stall_probe,
     start_gunicorn,
     stop,
+    wait_for_lines,
     warm_caches,
 )
 
@@ -90,9 +103,24 @@ def config_defaults(env):
     return {"workers": workers, "threads": threads}
 
 
-def db_count(instance, table):
-    with sqlite3.connect(f"{instance}/music.db") as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+@dataclass
+class Mode:
+    """One way of serving: its environment, the app gunicorn serves, where its logs go."""
+
+    name: str  # "embedded" or "server"
+    env: dict
+    logs: str
+    target: str = "wsgi:app"
+    song_count: int = 0
+
+
+def db_count(env, table):
+    engine = sa.create_engine(env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def row(label, result, route, base=None):
@@ -125,13 +153,13 @@ def routes_phase(app_port, bare_port, sessions, clients, seconds, routes, song_c
         )
 
 
-def mix_phase(app_port, sessions, clients, seconds, instance, song_count, summary):
+def mix_phase(app_port, sessions, clients, seconds, env, song_count, summary):
     labels, weights = zip(*MIX)
-    before = db_count(instance, "activity_events")
+    before = db_count(env, "activity_events")
     result = run_load(
         app_port, sessions, clients, seconds, lambda rng: rng.choices(labels, weights)[0], song_count
     )
-    added = db_count(instance, "activity_events") - before
+    added = db_count(env, "activity_events") - before
     total = sum(len(v) for v in result.latencies.values())
     print(
         f"\n-- mix, {clients} clients, {seconds} s: {total / seconds:.1f} requests/s, "
@@ -170,12 +198,47 @@ def print_summary(settings, summaries):
         print(f"{key:26}" + "".join(cells))
 
 
-def measure_setting(args, env, instance, workers, threads, sessions, song_count):
+def print_modes(names, summaries):
+    """Embedded against server, per route: req/s, p95 and share of its own bare baseline (medians)."""
+    embedded, server = names
+    print(f"\n== embedded ({embedded}) against server ({server}), median over rounds")
+    print(
+        f"{'':26}{'embedded':>28}{'server':>28}{'server/embedded':>17}\n"
+        + f"{'route @clients':26}"
+        + f"{'req/s':>10}{'p95 ms':>9}{'share':>9}" * 2
+        + f"{'req/s':>17}"
+    )
+    keys = list(dict.fromkeys(k for per in summaries.values() for run in per for k in run))
+    for key in keys:
+        if key.startswith("mix:lost"):
+            continue
+        cells, rates = [], []
+        for name in names:
+            runs = [run[key] for run in summaries[name] if key in run]
+            if not runs:
+                cells.append(f"{'':>28}")
+                rates.append(None)
+                continue
+            rate, p95 = median(r[0] for r in runs), median(r[1] for r in runs)
+            shares = [r[2] for r in runs if r[2] is not None]
+            share = f"{median(shares):.0f}%" if shares else ""
+            cells.append(f"{rate:>10.1f}{p95:>9.1f}{share:>9}")
+            rates.append(rate)
+        ratio = f"{rates[1] / rates[0]:.2f}x" if None not in rates and rates[0] else ""
+        print(f"{key:26}" + "".join(cells) + f"{ratio:>17}")
+
+
+def measure_setting(args, mode, workers, threads, sessions):
     """Start the app and the bare app on one setting, probe, warm, run the phases; stop both."""
+    env, logs, song_count = mode.env, mode.logs, mode.song_count
     app_port, bare_port = free_port(), free_port()
-    app = start_gunicorn("wsgi:app", app_port, env, threads, workers, f"{instance}/app.log", "/auth/login")
+    app_log = Path(f"{logs}/app.log")
+    offset = app_log.stat().st_size if app_log.exists() else 0
+    app = start_gunicorn(mode.target, app_port, env, threads, workers, app_log, "/auth/login")
+    if mode.name == "server":  # every worker's store filled, not only the first one's
+        wait_for_lines(app, app_log, offset, SERVER_READY, workers)
     bare = start_gunicorn(
-        "bench.bare_app:app", bare_port, env, threads, workers, f"{instance}/bare.log", "/ready"
+        "bench.bare_app:app", bare_port, env, threads, workers, f"{logs}/bare.log", "/ready"
     )
     try:
         # Cookies and tokens outlive a restart: the SECRET_KEY and the database stay. The probe runs
@@ -200,7 +263,7 @@ def measure_setting(args, env, instance, workers, threads, sessions, song_count)
                     app_port, bare_port, sessions, clients, args.seconds, args.route_list, song_count, summary
                 )
             if "mix" in args.phase_set:
-                mix_phase(app_port, sessions, clients, args.seconds, instance, song_count, summary)
+                mix_phase(app_port, sessions, clients, args.seconds, env, song_count, summary)
         return summary, sessions
     finally:
         stop(app)
@@ -240,43 +303,77 @@ def main():
     parser.add_argument("--no-stall-probe", action="store_true")
     parser.add_argument("--instance", help="reuse a seeded instance folder (default: a new temporary one)")
     parser.add_argument("--qdrant-url", help="serve from this Qdrant server instead of Qdrant Edge")
+    parser.add_argument(
+        "--modes",
+        default="embedded",
+        help="embedded (SQLite, the vector store above), server (PostgreSQL, Redis, in-memory vectors), or both",
+    )
+    parser.add_argument(
+        "--server-workers", type=int, default=2, help="gunicorn workers in server mode (app and bare)"
+    )
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    if not modes or set(modes) - {"embedded", "server"}:
+        parser.error("--modes takes embedded, server, or both")
     if args.reads_only:
         MIX[:] = [(route, weight) for route, weight in MIX if not route.startswith("post:")]
     args.phase_set = set(args.phases.split(","))
     args.route_list = args.routes.split(",") if args.routes else HTML_ROUTES + API_ROUTES
     args.clients_list = [int(c) for c in args.clients.split(",")]
     config = config_defaults(environment("/nonexistent", args.cache, args.qdrant_url))
-    settings = [
-        (int(w), int(t))
-        for w in (args.workers or config["workers"]).split(",")
-        for t in (args.threads or config["threads"]).split(",")
-    ]
-    names = [f"-w {w} --threads {t}" for w, t in settings]
-
-    with tempfile.TemporaryDirectory() as tmp:
-        instance = args.instance or tmp
-        env = environment(instance, args.cache, args.qdrant_url)
-        start = time.perf_counter()
-        seed(env)
-        song_count = db_count(instance, "songs")
-        print(
-            f"seeded in {time.perf_counter() - start:.0f} s: {song_count} songs, "
-            f"{'Qdrant server' if args.qdrant_url else 'Qdrant Edge'}, cache {args.cache}, logs in {instance}/*.log"
+    threads = (args.threads or config["threads"]).split(",")
+    settings = []  # (mode, workers, threads, name)
+    for mode in modes:
+        workers = (
+            (args.workers or config["workers"]).split(",") if mode == "embedded" else [args.server_workers]
         )
-        sessions, summaries = None, defaultdict(list)
+        for w in workers:
+            for t in threads:
+                name = f"-w {w} --threads {t}"
+                settings.append((mode, int(w), int(t), name if modes == ["embedded"] else f"{mode} {name}"))
+    names = [setting[3] for setting in settings]
+
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+        runs = {}
+        if "embedded" in modes:
+            instance = args.instance or tmp
+            env = environment(instance, args.cache, args.qdrant_url)
+            start = time.perf_counter()
+            seed(env)
+            runs["embedded"] = Mode("embedded", env, instance, song_count=db_count(env, "songs"))
+            print(
+                f"seeded in {time.perf_counter() - start:.0f} s: {runs['embedded'].song_count} songs, "
+                f"{'Qdrant server' if args.qdrant_url else 'Qdrant Edge'}, cache {args.cache}, "
+                f"logs in {instance}/*.log"
+            )
+        if "server" in modes:
+            logs = f"{tmp}/server"
+            Path(logs).mkdir()
+            env = servers.enter_context(server_environment(logs, args.cache))
+            start = time.perf_counter()
+            seed(env)  # the same commands as the embedded instance, so the same data
+            runs["server"] = Mode("server", env, logs, "bench.server_mode_app:app", db_count(env, "songs"))
+            print(
+                f"server mode seeded in {time.perf_counter() - start:.0f} s: {runs['server'].song_count} "
+                f"songs, PostgreSQL, Redis, in-memory vectors per worker, cache {args.cache}, logs in {logs}/*.log"
+            )
+        sessions, summaries = {}, defaultdict(list)
         for round_ in range(1, args.rounds + 1):
             # Every other round runs the settings in reverse (A B C, C B A): a machine that gets
             # busier or quieter during the run then weighs on every setting alike.
-            order = list(zip(settings, names))
-            for (workers, threads), name in order if round_ % 2 else order[::-1]:
-                print(f"\n==== round {round_}: gunicorn -c gunicorn.conf.py {name}")
-                summary, sessions = measure_setting(
-                    args, env, instance, workers, threads, sessions, song_count
+            for mode, workers, threads_, name in settings if round_ % 2 else settings[::-1]:
+                label = "" if modes == ["embedded"] else f"{mode}, "
+                print(
+                    f"\n==== round {round_}: {label}gunicorn -c gunicorn.conf.py -w {workers} --threads {threads_}"
+                )
+                summary, sessions[mode] = measure_setting(
+                    args, runs[mode], workers, threads_, sessions.get(mode)
                 )
                 summaries[name].append(summary)
         if len(settings) > 1 or args.rounds > 1:
             print_summary(names, summaries)
+        if len(modes) == 2 and len(settings) == 2:
+            print_modes(names, summaries)
 
 
 if __name__ == "__main__":

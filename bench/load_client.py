@@ -16,6 +16,8 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -29,6 +31,7 @@ CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 NEW_TOKEN = re.compile(r'id="new-token">([^<]+)<')
 APPROACHES = ("for_you", "content", "collaborative", "item_based", "knowledge", "popular")
 SEARCH_WORDS = ("love", "night", "fire", "the", "rain")
+SERVER_READY = "server_mode_app: vectors filled from SQL in worker"  # one line per worker, on stderr
 
 
 def free_port():
@@ -71,6 +74,20 @@ def start_gunicorn(target, port, env, threads, workers, log_path, ready_path):
         except OSError:
             time.sleep(0.2)
     _fail(server, f"{target} did not start in 180 s", log_path)
+
+
+def wait_for_lines(server, log_path, offset, line, count, timeout=240):
+    """Wait until `line` appears `count` times in the log after `offset` (each worker's start done)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            _fail(server, f"gunicorn exited with {server.returncode}", log_path)
+        with open(log_path, "rb") as log:
+            log.seek(offset)
+            if log.read().decode(errors="replace").count(line) >= count:
+                return
+        time.sleep(0.2)
+    _fail(server, f"{count} workers did not finish starting in {timeout} s", log_path)
 
 
 def stop(server):
@@ -338,3 +355,38 @@ def environment(instance, cache, qdrant_url=None):
         env["QDRANT_URL"] = qdrant_url
     env["RECOMMENDATION_CACHE_TTL"] = "0" if cache == "miss" else env.get("RECOMMENDATION_CACHE_TTL", "300")
     return env
+
+
+@contextmanager
+def server_environment(instance: str, cache: str) -> Iterator[dict[str, str]]:
+    """The app's environment in server mode: a throwaway PostgreSQL and Redis, vectors in memory.
+
+    No Qdrant server can run here, so QDRANT_LOCATION=":memory:": each worker of
+    bench/server_mode_app.py fills its own store from the vectors in SQL as it starts. Both servers
+    are stopped on the way out.
+    """
+    import sqlalchemy as sa
+
+    from tests.servers import start_postgres, start_redis  # the one starter of both (tests/servers.py)
+
+    postgres = start_postgres()
+    try:
+        redis_server = start_redis()
+        try:
+            engine = sa.create_engine(postgres.url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.execute(sa.text('CREATE DATABASE "songbird_bench"'))
+            engine.dispose()
+            env = environment(instance, cache)
+            for name in ("VECTORS_PATH", "CACHE_TYPE", "CACHE_REDIS_URL", "RATELIMIT_STORAGE_URI"):
+                env.pop(name, None)  # REDIS_URL alone puts the cache and the rate limits in Redis
+            env.update(
+                DATABASE_URL=postgres.database_url("songbird_bench"),
+                REDIS_URL=redis_server.url,
+                QDRANT_LOCATION=":memory:",
+            )
+            yield env
+        finally:
+            redis_server.stop()
+    finally:
+        postgres.stop()
