@@ -6,8 +6,14 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # loading it costs seconds: only the type checker imports it here
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +35,15 @@ MAX_SEQ_LENGTH = 128
 TEXT_RECIPE = f"v1:{MODEL_NAME}:{LYRICS_WORDS}:{MAX_SEQ_LENGTH}"
 
 
-def song_text(artist, title, genres=(), emotion=None, album=None, lyrics=None, lyrics_words=LYRICS_WORDS):
+def song_text(
+    artist: str | None,
+    title: str | None,
+    genres: Sequence[str] = (),
+    emotion: str | None = None,
+    album: str | None = None,
+    lyrics: str | None = None,
+    lyrics_words: int = LYRICS_WORDS,
+) -> str:
     """The text a song is embedded from: who, what, genre, mood, album and the opening lyrics."""
     parts = [f"{title} by {artist}."]
     if genres:
@@ -44,7 +58,7 @@ def song_text(artist, title, genres=(), emotion=None, album=None, lyrics=None, l
     return " ".join(parts)
 
 
-def preference_text(emotions=(), tags=(), bio=None):
+def preference_text(emotions: Sequence[str] = (), tags: Sequence[str] = (), bio: str | None = None) -> str:
     """A user's stated preferences as text in the same shape as song_text, so both share a space."""
     parts = []
     if tags:
@@ -56,18 +70,26 @@ def preference_text(emotions=(), tags=(), bio=None):
     return " ".join(parts)
 
 
-def text_hash(text):
+def text_hash(text: str) -> str:
     """A digest of a text and of the recipe that embeds it; equal digests mean equal vectors."""
-    return hashlib.sha1(f"{TEXT_RECIPE}\x1f{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha1(f"{TEXT_RECIPE}\x1f{text}".encode()).hexdigest()
 
 
-def resolve_device(device):
-    """'cpu', 'cuda', or 'auto' (cuda when a GPU is present)."""
+def resolve_device(device: str | None) -> str:
+    """'cpu', 'cuda', or 'auto' (cuda when a GPU is present); 'cuda' without one is a ValueError."""
     device = (device or "cpu").lower()
-    if device == "auto":
+    if device in ("auto", "cuda"):
         import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        if torch.cuda.is_available():
+            return "cuda"
+        if device == "cuda":
+            # Said now, in words: SentenceTransformer would fail later, inside torch, with a traceback.
+            raise ValueError(
+                f"device cuda: PyTorch {torch.__version__} sees no CUDA GPU here; install a CUDA build "
+                "of torch on a machine with a GPU, or use --device cpu (or auto)"
+            )
+        return "cpu"
     return device
 
 
@@ -77,12 +99,12 @@ class SentenceEmbedder:
     name = MODEL_NAME
     dim = DIM
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device: str | None = "cpu") -> None:
         self.device = resolve_device(device)
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()  # held for the whole load: every caller shares one load
         self._start_lock = threading.Lock()
-        self._warm_thread = None
+        self._warm_thread: threading.Thread | None = None
         _instances.add(self)
 
     @property
@@ -90,7 +112,7 @@ class SentenceEmbedder:
         """True once the model is loaded (a call that needs it will not wait)."""
         return self._model is not None
 
-    def model(self):
+    def model(self) -> "SentenceTransformer":
         """The loaded SentenceTransformer, loaded on first use.
 
         A caller arriving while another thread loads (a warm-up, a concurrent request) waits on the
@@ -115,17 +137,19 @@ class SentenceEmbedder:
                 self._warm_thread.start()
             return self._warm_thread if self._model is None else None
 
-    def _warm(self):
+    def _warm(self) -> None:
         started = time.perf_counter()
         try:
             # One encode too, so torch's and the tokenizer's first-call set-up happens here and not
             # in the first save.
             self.encode(["warm-up"])
-            log.info("embedding model %s loaded in %.1f s (warm-up)", self.name, time.perf_counter() - started)
+            log.info(
+                "embedding model %s loaded in %.1f s (warm-up)", self.name, time.perf_counter() - started
+            )
         except Exception:  # the first call that needs the model loads it again, and reports its error
             log.exception("embedding model warm-up failed")
 
-    def _after_fork(self):
+    def _after_fork(self) -> None:
         # A fork copies the locks as they are, and not the thread that held them: a child forked
         # during a warm-up would wait forever on a load nobody finishes. It starts afresh instead.
         if self._model is None:
@@ -133,7 +157,7 @@ class SentenceEmbedder:
             self._start_lock = threading.Lock()
             self._warm_thread = None
 
-    def _load(self):
+    def _load(self) -> "SentenceTransformer":
         # Offline flags first: the model must come from site-packages, never from the network.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -144,24 +168,27 @@ class SentenceEmbedder:
         model.max_seq_length = MAX_SEQ_LENGTH
         return model
 
-    def encode(self, texts, batch_size=32):
+    def encode(self, texts: Iterable[str], batch_size: int = 32) -> NDArray[np.float32]:
         """Unit vectors (float32, shape (n, 384)) for a list of texts."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model().encode(
-            texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
+            texts,
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
 
 
-_shared = {}
+_shared: dict[str, SentenceEmbedder] = {}
 _shared_lock = threading.Lock()
-_instances = weakref.WeakSet()
+_instances: weakref.WeakSet[SentenceEmbedder] = weakref.WeakSet()
 
 
-def _reset_after_fork():
+def _reset_after_fork() -> None:
     for embedder in list(_instances):
         embedder._after_fork()
 
@@ -170,7 +197,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
-def shared_embedder(device="cpu"):
+def shared_embedder(device: str | None = "cpu") -> SentenceEmbedder:
     """One embedder per device per process, so the model loads once."""
     device = resolve_device(device)
     with _shared_lock:

@@ -11,6 +11,8 @@ from app.extensions import db
 from app.models import Song
 from app.services.catalog_import import import_spotify_csv
 
+from .conftest import DEMO_CATALOG
+
 
 def songs_by_title(title):
     return db.session.scalars(sa.select(Song).where(Song.title == title)).all()
@@ -40,7 +42,9 @@ def test_real_lyrics_sample_imports_with_parsed_values(app, lyrics_sample):
         assert song.good_for_party is False
         assert song.emotion == "sadness" and song.genres == ["hip hop"]
         assert song.similar_songs[0] == {
-            "artist": "Corey Smith", "title": "If I Could Do It Again", "score": pytest.approx(0.98606, abs=1e-5)
+            "artist": "Corey Smith",
+            "title": "If I Could Do It Again",
+            "score": pytest.approx(0.98606, abs=1e-5),
         }
         assert "swim even when the water's cold" in song.lyrics
 
@@ -110,13 +114,31 @@ def write_csv(path, rows, header=LYRICS_HEADER):
 
 def good_row(title, artist="Test Artist", **changes):
     row = dict.fromkeys(LYRICS_HEADER, "")
-    row.update({
-        "Artist(s)": artist, "song": title, "text": "la la la", "Length": "03:00", "emotion": "joy",
-        "Genre": "pop", "Album": "Tests", "Release Date": "1st May 2020", "Key": "C Maj", "Tempo": "120",
-        "Loudness (db)": "-5db", "Time signature": "4/4", "Explicit": "No", "Popularity": "50",
-        "Energy": "50", "Danceability": "50", "Positiveness": "50", "Speechiness": "5", "Liveness": "10",
-        "Acousticness": "20", "Instrumentalness": "0",
-    })
+    row.update(
+        {
+            "Artist(s)": artist,
+            "song": title,
+            "text": "la la la",
+            "Length": "03:00",
+            "emotion": "joy",
+            "Genre": "pop",
+            "Album": "Tests",
+            "Release Date": "1st May 2020",
+            "Key": "C Maj",
+            "Tempo": "120",
+            "Loudness (db)": "-5db",
+            "Time signature": "4/4",
+            "Explicit": "No",
+            "Popularity": "50",
+            "Energy": "50",
+            "Danceability": "50",
+            "Positiveness": "50",
+            "Speechiness": "5",
+            "Liveness": "10",
+            "Acousticness": "20",
+            "Instrumentalness": "0",
+        }
+    )
     for header in LYRICS_HEADER:
         if header.startswith("Good for"):
             row[header] = "0"
@@ -126,16 +148,16 @@ def good_row(title, artist="Test Artist", **changes):
 
 def test_broken_rows_are_reported_with_line_numbers_and_skipped(app, tmp_path):
     rows = [
-        good_row("Fine One"),                                # line 2
-        good_row("Bad Energy", Energy="lots"),               # line 3
-        good_row(""),                                        # line 4
-        good_row("Short")[:10],                              # line 5
-        good_row("Multi\nLine Title Is Fine"),               # lines 6-7
+        good_row("Fine One"),  # line 2
+        good_row("Bad Energy", Energy="lots"),  # line 3
+        good_row(""),  # line 4
+        good_row("Short")[:10],  # line 5
+        good_row("Multi\nLine Title Is Fine"),  # lines 6-7
         good_row("Bad Date", **{"Release Date": "31st February 2020"}),  # line 8
-        good_row("Fine Two"),                                # line 9
+        good_row("Fine Two"),  # line 9
     ]
     path = write_csv(tmp_path / "broken.csv", rows)
-    with open(path, "ab") as out:                            # line 10: not UTF-8
+    with open(path, "ab") as out:  # line 10: not UTF-8
         out.write(b"Bad\xff\xfeBytes," + b",".join([b"x"] * (len(LYRICS_HEADER) - 1)) + b"\n")
     with app.app_context():
         summary = import_spotify_csv(path)
@@ -193,3 +215,256 @@ def test_seed_songs_command_fails_clearly_on_a_missing_file(runner, tmp_path):
     result = runner.invoke(args=["seed", "songs", str(tmp_path / "nope.csv")])
     assert result.exit_code != 0
     assert "no such file" in result.output
+
+
+# The compiled row parser (app/catalog/row_parser.py) against the reference parser, records.parse_row.
+
+TRACKS_HEADER = [
+    "track_no",
+    "track_id",
+    "artists",
+    "album_name",
+    "track_name",
+    "popularity",
+    "explicit",
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "time_signature",
+    "track_genre",
+    "duration_min_sec",
+]
+TRACKS_ROW = [
+    "1",
+    "6KwkVtXm8OUp2XffN5k7lY",
+    "Hillsong Worship;Other",
+    "No Other Name",
+    "No Other Name",
+    "50",
+    "FALSE",
+    "0.369",
+    "0.598",
+    "7",
+    "-6.984",
+    "1",
+    "0.0304",
+    "0.00511",
+    "0",
+    "0.176",
+    "0.0466",
+    "148.014",
+    "4",
+    "world-music",
+    "07:20",
+]
+# Cells that each parser treats specially: blanks of spaces, decimal commas, NaN, out of range, odd
+# spellings of dates, keys, lengths, flags and emotions.
+TRICKY_CELLS = [
+    "",
+    "   ",
+    "\u00a0",
+    "\t7\t",
+    "1,5",
+    "0,25",
+    " 0.5 ",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e2",
+    "1_0",
+    "-1",
+    "0",
+    "1",
+    "1.0",
+    "0.0",
+    "100",
+    "101",
+    "400.5",
+    "abc",
+    "03:47",
+    "3:61",
+    "1:02:03",
+    "7:20",
+    "12",
+    "Yes",
+    "no",
+    "TRUE",
+    "maybe",
+    "D min",
+    "C# Maj",
+    "Bb",
+    "H",
+    "E#",
+    "4/4",
+    "0/4",
+    "17",
+    "29th April 2013",
+    "31st February 2020",
+    "2013",
+    "March 2013",
+    "2020-02-30",
+    "2020-02",
+    "1799",
+    "-6.85db",
+    "+5 dB",
+    "-101db",
+    "joy",
+    " JOY ",
+    "happy",
+    "Rock, Pop",
+    "a;b;;a",
+    "x" * 300,
+    "Line\nbreak",
+]
+
+
+def both_parsers(schema, header):
+    """parse(cells) -> (the compiled parser's outcome, the reference's): a record or ("error", reason)."""
+    from app.catalog.records import Row, header_index, parse_row
+    from app.catalog.row_parser import RowParser
+
+    compiled = RowParser(schema, header)  # one for every row, as in a file: its memos carry over
+
+    def outcome(parse):
+        try:
+            return parse()
+        except ValueError as exc:
+            return ("error", str(exc))
+
+    def parse(cells):
+        return (
+            outcome(lambda: compiled.parse(list(cells))),
+            outcome(lambda: parse_row(schema, Row(header_index(header), list(cells)))),
+        )
+
+    return parse
+
+
+def test_row_parser_matches_the_reference_on_every_demo_row():
+    with open(DEMO_CATALOG, newline="", encoding="utf-8") as src:
+        header, *rows = list(csv.reader(src))
+    parse = both_parsers("lyrics_emotion", header)
+    for cells in rows:
+        fast, reference = parse(cells)
+        assert fast == reference
+    assert isinstance(fast, dict) and fast["row_hash"]
+
+
+@pytest.mark.parametrize("schema", ["lyrics_emotion", "tracks"])
+def test_row_parser_matches_the_reference_on_mutated_rows(schema):
+    import random
+
+    header = list(LYRICS_HEADER) if schema == "lyrics_emotion" else TRACKS_HEADER
+    base = good_row("Base Song") if schema == "lyrics_emotion" else TRACKS_ROW
+    base = base[:]
+    if schema == "lyrics_emotion":
+        base[header.index("Similar Artist 1")], base[header.index("Similar Song 1")] = "Other", "Song"
+        base[header.index("Similarity Score 1")] = "0.98"
+    rng = random.Random(7)
+    parse = both_parsers(schema, header)
+    outcomes = set()
+    for _ in range(3000):
+        cells = base[:]
+        for position in rng.sample(range(len(header)), rng.choice((1, 1, 2, 3))):
+            cells[position] = rng.choice(TRICKY_CELLS)
+        fast, reference = parse(cells)
+        assert fast == reference, cells
+        outcomes.add("error" if isinstance(fast, tuple) else "record")
+    assert outcomes == {"error", "record"}
+    # A file without some optional columns reads them as blank, in both parsers.
+    fast, reference = both_parsers(schema, header[:-3])(base[:-3])
+    assert fast == reference and isinstance(fast, dict)
+
+
+def test_errors_are_reported_in_file_order_across_batches(app, tmp_path):
+    rows = [
+        good_row("Bad One", Energy="lots"),  # line 2: parse error
+        good_row("Song 1"),  # line 3
+        good_row("Song 3"),  # line 4: refused by the database
+        good_row("Bad Two", Tempo="fast"),  # line 5: parse error, in the next batch
+        good_row("Song 5"),  # line 6
+        good_row("Song 3"),  # line 7: refused again
+    ]
+    path = write_csv(tmp_path / "songs.csv", rows)
+    with app.app_context():
+        with db.engine.begin() as conn:  # any constraint the database enforces beyond the parser
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER no_song_3 BEFORE INSERT ON songs WHEN NEW.title = 'Song 3' "
+                    "BEGIN SELECT RAISE(ABORT, 'song 3 is refused'); END"
+                )
+            else:
+                conn.exec_driver_sql("ALTER TABLE songs ADD CONSTRAINT no_song_3 CHECK (title <> 'Song 3')")
+        reported = []
+        summary = import_spotify_csv(path, batch_size=2, on_error=reported.append)
+        assert [e.line for e in reported] == [2, 4, 5, 7]
+        assert reported == summary.errors
+        assert (summary.read, summary.inserted, summary.skipped) == (6, 2, 4)
+
+
+def test_row_hash_keeps_the_format_stored_hashes_were_made_with():
+    import hashlib
+    import json
+
+    from app.catalog.records import record_hash
+
+    with open(DEMO_CATALOG, newline="", encoding="utf-8") as src:
+        header, *rows = list(csv.reader(src))
+    parse = both_parsers("lyrics_emotion", header)
+    for cells in rows[:200]:
+        record, _ = parse(cells)
+        content = {k: v for k, v in record.items() if k != "row_hash"}
+        # A changed format would make every stored song look changed to the next import.
+        stored = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+        assert record["row_hash"] == record_hash(content) == hashlib.sha1(stored.encode("utf-8")).hexdigest()
+
+
+def test_the_import_gives_its_sqlite_connection_back_as_it_came(app):
+    from app.services.catalog_import import SQLITE_IMPORT_PRAGMAS, BatchWriter
+
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("the import changes SQLite settings only")
+
+        def settings():
+            return {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in SQLITE_IMPORT_PRAGMAS}
+
+        before = settings()
+        writer = BatchWriter(conn)
+        assert settings() == SQLITE_IMPORT_PRAGMAS != before
+        writer.close()
+        assert settings() == before
+
+
+def test_seed_embeddings_reports_progress_off_a_terminal_counting_only_what_is_left(app, runner, demo_songs):
+    # CliRunner's stderr is not a terminal: no bar, plain progress lines instead (the last at 100%).
+    first = runner.invoke(args=["seed", "embeddings"])
+    assert first.exit_code == 0, first.output
+    total = demo_songs.inserted
+    assert f"Embedding songs: {total:,} of {total:,} (100%)" in first.output
+    with app.app_context():
+        for song in db.session.scalars(sa.select(Song).order_by(Song.id).limit(2)):
+            song.title += " (Live)"
+        db.session.commit()
+    again = runner.invoke(args=["seed", "embeddings"])
+    # A rerun counts, and times, only the two songs whose text changed: not the skipped ones.
+    assert "Embedding songs: 2 of 2 (100%)" in again.output
+    assert f"embedded 2 · written from cache 0 · unchanged {total - 2}" in again.output
+
+
+def test_seed_embeddings_on_a_missing_gpu_is_a_clear_error(runner, demo_songs, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = runner.invoke(args=["seed", "embeddings", "--device", "cuda"])
+    assert result.exit_code != 0
+    assert "sees no CUDA GPU here" in result.output and "Traceback" not in result.output

@@ -25,36 +25,55 @@ PITCHES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 #   yoga: calm and slow                        driving: mid-high energy, upbeat
 #   social: danceable and upbeat               morning: upbeat with moderate energy
 THRESHOLDS = {
-    "party_dance": 70, "party_energy": 70,
-    "study_instrumental": 50, "study_acoustic": 70, "study_speech_max": 8,
-    "relax_energy_max": 40, "relax_acoustic": 55,
-    "exercise_energy": 75, "exercise_tempo": 120,
-    "running_energy": 70, "running_tempo": 135,
-    "yoga_energy_max": 40, "yoga_tempo_max": 105,
-    "drive_energy": 55, "drive_energy_max": 90, "drive_pos": 55,
-    "social_dance": 65, "social_pos": 60,
-    "morning_pos": 60, "morning_energy": 40, "morning_energy_max": 75,
+    "party_dance": 70,
+    "party_energy": 70,
+    "study_instrumental": 50,
+    "study_acoustic": 70,
+    "study_speech_max": 8,
+    "relax_energy_max": 40,
+    "relax_acoustic": 55,
+    "exercise_energy": 75,
+    "exercise_tempo": 120,
+    "running_energy": 70,
+    "running_tempo": 135,
+    "yoga_energy_max": 40,
+    "yoga_tempo_max": 105,
+    "drive_energy": 55,
+    "drive_energy_max": 90,
+    "drive_pos": 55,
+    "social_dance": 65,
+    "social_pos": 60,
+    "morning_pos": 60,
+    "morning_energy": 40,
+    "morning_energy_max": 75,
 }
 
 
 def activity_flags(song):
     """Return {"Good for ...": bool} for a song's features (numbers or numeric strings)."""
-    e, d, p, s, a, i, t = (int(song[k]) for k in (
-        "Energy", "Danceability", "Positiveness", "Speechiness", "Acousticness",
-        "Instrumentalness", "Tempo"))
+    e, d, p, s, a, i, t = (
+        int(song[k])
+        for k in (
+            "Energy",
+            "Danceability",
+            "Positiveness",
+            "Speechiness",
+            "Acousticness",
+            "Instrumentalness",
+            "Tempo",
+        )
+    )
     th = THRESHOLDS
     rules = {
         "party": d >= th["party_dance"] and e >= th["party_energy"],
-        "study": (i >= th["study_instrumental"] or a >= th["study_acoustic"])
-        and s <= th["study_speech_max"],
+        "study": (i >= th["study_instrumental"] or a >= th["study_acoustic"]) and s <= th["study_speech_max"],
         "relaxation": e <= th["relax_energy_max"] and a >= th["relax_acoustic"],
         "exercise": e >= th["exercise_energy"] and t >= th["exercise_tempo"],
         "running": e >= th["running_energy"] and t >= th["running_tempo"],
         "yoga": e <= th["yoga_energy_max"] and t <= th["yoga_tempo_max"],
         "driving": th["drive_energy"] <= e <= th["drive_energy_max"] and p >= th["drive_pos"],
         "social": d >= th["social_dance"] and p >= th["social_pos"],
-        "morning": p >= th["morning_pos"]
-        and th["morning_energy"] <= e <= th["morning_energy_max"],
+        "morning": p >= th["morning_pos"] and th["morning_energy"] <= e <= th["morning_energy_max"],
     }
     return {header: rules[tag] for tag, (_, header) in ACTIVITY_FLAGS.items()}
 
@@ -73,18 +92,19 @@ def _pools(genre, emotion):
     """Placeholder name -> candidate words, for one genre and emotion."""
     nouns, verbs = words.GENRE_WORDS[genre]
     emo = words.EMOTION_WORDS[emotion]
-    return {"ea": emo["adj"], "en": emo["noun"], "ev": emo["verb"], "gn": nouns, "gv": verbs,
-            **words.FILLER}
+    return {"ea": emo["adj"], "en": emo["noun"], "ev": emo["verb"], "gn": nouns, "gv": verbs, **words.FILLER}
 
 
 def _fill(rng, template, pools, title=""):
     """Fill a template, drawing a fresh word for every placeholder; capitals give Title Case."""
+
     def pick(match):
         key = match.group(1)
         if key == "t":
             return title.lower()
         word = rng.choice(pools[key.lower()])
         return word.title() if key.isupper() else word
+
     return re.sub(r"\{(\w+)\}", pick, template)
 
 
@@ -121,15 +141,22 @@ def _artist(rng, genre, used_names):
             name = f"{rng.choice(words.LAST_NAMES)} {rng.choice(words.ENSEMBLES[genre])}"
         else:
             name = rng.choice(["The ", ""]) + (
-                f"{rng.choice(words.BAND_ADJECTIVES)} {rng.choice(words.BAND_NOUNS)}")
+                f"{rng.choice(words.BAND_ADJECTIVES)} {rng.choice(words.BAND_NOUNS)}"
+            )
         if name not in used_names:
             break
     else:
         raise RuntimeError("ran out of artist names")
     used_names.add(name)
     subs = rng.sample(words.SUBGENRES[genre], rng.choices([0, 1, 2], [50, 35, 15])[0])
-    return {"name": name, "genre": genre, "tag": ",".join([genre, *subs]),
-            "fame": rng.gauss(0, 12), "titles": set(), "albums": set()}
+    return {
+        "name": name,
+        "genre": genre,
+        "tag": ",".join([genre, *subs]),
+        "fame": rng.gauss(0, 12),
+        "titles": set(),
+        "albums": set(),
+    }
 
 
 def _album_sizes(rng, remaining):
@@ -155,8 +182,7 @@ def _lyrics(rng, genre, emotion, title, target):
         chorus.append(words.INTERJECTIONS[genre])
     lines, count, section = [], 0, 0
     while count < target:
-        verse = [_fill(rng, rng.choice(words.VERSE_TEMPLATES), pools)
-                 for _ in range(rng.randint(2, 4))]
+        verse = [_fill(rng, rng.choice(words.VERSE_TEMPLATES), pools) for _ in range(rng.randint(2, 4))]
         for line in verse if section % 2 == 0 else chorus:
             line = line[0].upper() + line[1:]
             lines.append(line)
@@ -179,14 +205,17 @@ def _song(rng, artist, album):
     beat = rng.random()
     explicit = prof.explicit + (0.15 if emotion == "anger" else 0)
     song = {
-        "Artist(s)": artist["name"], "song": title,
+        "Artist(s)": artist["name"],
+        "song": title,
         "text": _lyrics(rng, genre, emotion, title, rng.randint(*prof.lyric)),
-        "Length": f"{seconds // 60:02d}:{seconds % 60:02d}", "emotion": emotion,
-        "Genre": artist["tag"], "Album": album["name"], "Release Date": album["date"],
+        "Length": f"{seconds // 60:02d}:{seconds % 60:02d}",
+        "emotion": emotion,
+        "Genre": artist["tag"],
+        "Album": album["name"],
+        "Release Date": album["date"],
         "Key": f"{rng.choice(PITCHES)} {'min' if rng.random() < minor_share else 'Maj'}",
         "Tempo": max(50, min(210, round(rng.gauss(prof.tempo[0] + 0.3 * lift, prof.tempo[1])))),
-        "Loudness (db)": "{:.2f}db".format(max(-35.0, min(-1.0, rng.gauss(
-            prof.loud + 0.05 * lift, 1.2 + 0.1 * abs(prof.loud))))),
+        "Loudness (db)": f"{_loudness(rng, prof, lift):.2f}db",
         "Time signature": "3/4" if beat < prof.waltz else "5/4" if beat > 0.99 else "4/4",
         "Explicit": "Yes" if rng.random() < explicit else "No",
         "Popularity": _level(rng, prof.popular + artist["fame"], 10),
@@ -220,10 +249,11 @@ def _add_similar(rng, songs):
     everyone = range(len(songs))
     # A closer match earns a higher score band; scores stay in (0.9, 1.0].
     bands = ((0.95, 1.0), (0.92, 0.97), (0.9, 0.94))
-    for index, song in enumerate(songs):
+    for song in songs:
         picked = []
-        for band, pool in zip(bands, (by_mood[song["genre"], song["emotion"]],
-                                      by_genre[song["genre"]], everyone)):
+        for band, pool in zip(
+            bands, (by_mood[song["genre"], song["emotion"]], by_genre[song["genre"]], everyone)
+        ):
             if len(picked) == 3:
                 break
             taken = [j for j, _ in picked]
@@ -246,8 +276,11 @@ def build_catalog(count=DEFAULT_COUNT, seed=DEFAULT_SEED):
     artists, songs, used_names = [], [], set()
     while len(songs) < count:
         # The first artists cycle through every genre so small catalogs still cover them all.
-        genre = (GENRES[len(artists)] if len(artists) < len(GENRES)
-                 else rng.choices(GENRES, [PROFILES[g].weight for g in GENRES])[0])
+        genre = (
+            GENRES[len(artists)]
+            if len(artists) < len(GENRES)
+            else rng.choices(GENRES, [PROFILES[g].weight for g in GENRES])[0]
+        )
         artist = _artist(rng, genre, used_names)
         artists.append(artist)
         year = rng.randint(*PROFILES[genre].era)
@@ -257,9 +290,11 @@ def build_catalog(count=DEFAULT_COUNT, seed=DEFAULT_SEED):
             month = rng.randint(1, 12)
             day = rng.randint(1, calendar.monthrange(year, month)[1])
             mood = _pick_emotion(rng, genre)
-            album = {"mood": mood, "date": f"{ordinal(day)} {calendar.month_name[month]} {year}",
-                     "name": _unique(rng, words.ALBUM_TEMPLATES, _pools(genre, mood),
-                                     artist["albums"])}
+            album = {
+                "mood": mood,
+                "date": f"{ordinal(day)} {calendar.month_name[month]} {year}",
+                "name": _unique(rng, words.ALBUM_TEMPLATES, _pools(genre, mood), artist["albums"]),
+            }
             for _ in range(size):
                 song = _song(rng, artist, album)
                 song.update(main=artist["name"], genre=genre)
@@ -297,3 +332,8 @@ def main(argv=None):
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _loudness(rng, prof, lift):
+    """A song's loudness in dB: its genre's level, a little louder with energy, clipped to -35..-1."""
+    return max(-35.0, min(-1.0, rng.gauss(prof.loud + 0.05 * lift, 1.2 + 0.1 * abs(prof.loud))))

@@ -4,7 +4,7 @@ import csv
 import os
 from dataclasses import dataclass
 
-from .records import Row, header_index, parse_row
+from .row_parser import RowParser
 from .schemas import detect_schema
 
 # Lyrics can be long; a runaway quoted field still stops at this size instead of eating the file.
@@ -38,7 +38,7 @@ class SpotifyCsv:
         self.size = os.path.getsize(self.path)
         self._on_bytes = on_bytes
         self._bad_lines = set()
-        self._file = open(self.path, "rb")
+        self._file = open(self.path, "rb")  # noqa: SIM115 - the reader owns it; close() and __exit__ close it
         self._reader = csv.reader(self._decoded_lines())
         try:
             self.header = next(self._reader)
@@ -53,7 +53,7 @@ class SpotifyCsv:
         except ValueError:
             self.close()
             raise
-        self._index = header_index(self.header)
+        self._parser = RowParser(self.schema, self.header)
 
     def _decoded_lines(self):
         # Decoding line by line (not the whole stream) lets one bad byte cost one row, not the file.
@@ -70,6 +70,7 @@ class SpotifyCsv:
 
     def __iter__(self):
         width = len(self.header)
+        parse = self._parser.parse
         last_line = self._reader.line_num
         while True:
             start = last_line + 1
@@ -91,7 +92,7 @@ class SpotifyCsv:
                 yield RowError(start, f"wrong column count: {len(cells)} instead of {width}")
                 continue
             try:
-                yield ParsedRow(start, parse_row(self.schema, Row(self._index, cells)))
+                yield ParsedRow(start, parse(cells))
             except ValueError as exc:
                 yield RowError(start, str(exc))
 

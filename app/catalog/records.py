@@ -53,10 +53,15 @@ def natural_key(track_id, artist, title, album):
     return "song:" + hashlib.sha1(joined.encode("utf-8")).hexdigest()
 
 
+# The digest's text must never change (stored hashes would all differ, and a re-import would
+# rewrite every song): json.dumps(record, sort_keys=True, default=str, ensure_ascii=False), with the
+# encoder built once instead of on every call, as json.dumps does when given options.
+_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False).encode
+
+
 def record_hash(record):
     """A digest of a record's content, so an unchanged re-import can be recognised cheaply."""
-    payload = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha1(_HASHED_JSON(record).encode("utf-8")).hexdigest()
 
 
 def parse_row(schema, row):

@@ -9,7 +9,7 @@ TEXT_LIMITS = {"title": 500, "artist": 500, "album": 500, "lyrics": 100_000}
 REQUIRED = ("title", "artist")
 # Field -> (low, high, whole numbers only).
 NUMBER_RANGES = {
-    **{name: (0.0, 1.0, False) for name in AUDIO_FEATURES},
+    **dict.fromkeys(AUDIO_FEATURES, (0.0, 1.0, False)),
     "popularity": (0, 100, True),
     "tempo": (0.0, 400.0, False),
     "loudness": (-100.0, 20.0, False),
@@ -23,7 +23,12 @@ BOOLEAN_FIELDS = ("explicit", *FLAG_COLUMNS)
 LIST_FIELDS = {"genres": 100, "artists": 500}  # item length limits
 MAX_LIST_ITEMS = 20
 EDITABLE = (
-    *TEXT_LIMITS, *NUMBER_RANGES, *BOOLEAN_FIELDS, *LIST_FIELDS, "emotion", "release_date",
+    *TEXT_LIMITS,
+    *NUMBER_RANGES,
+    *BOOLEAN_FIELDS,
+    *LIST_FIELDS,
+    "emotion",
+    "release_date",
 )
 
 
