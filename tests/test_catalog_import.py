@@ -173,18 +173,26 @@ def test_broken_rows_are_reported_with_line_numbers_and_skipped(app, tmp_path):
         assert titles == {"Fine One", "Fine Two", "Multi Line Title Is Fine"}
 
 
+def refuse_song_3():
+    """A constraint named no_song_3 refusing songs titled "Song 3": any rule the database enforces
+    beyond the parser (a trigger on SQLite, which cannot add a CHECK to a table; a CHECK elsewhere)."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER no_song_3 BEFORE INSERT ON songs WHEN NEW.title = 'Song 3' "
+                "BEGIN SELECT RAISE(ABORT, 'no_song_3: song 3 is refused'); END"
+            )
+        else:
+            conn.exec_driver_sql("ALTER TABLE songs ADD CONSTRAINT no_song_3 CHECK (title <> 'Song 3')")
+
+
 def test_database_rejection_rolls_back_only_that_row(app, tmp_path):
     path = write_csv(tmp_path / "songs.csv", [good_row(f"Song {i}") for i in range(5)])
     with app.app_context():
-        # A trigger stands in for any constraint the database enforces beyond the parser.
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "CREATE TRIGGER no_song_3 BEFORE INSERT ON songs WHEN NEW.title = 'Song 3' "
-                "BEGIN SELECT RAISE(ABORT, 'song 3 is refused'); END"
-            )
+        refuse_song_3()
         summary = import_spotify_csv(path, batch_size=10)
         assert summary.inserted == 4 and summary.skipped == 1
-        assert summary.errors[0].line == 5 and "song 3 is refused" in summary.errors[0].reason
+        assert summary.errors[0].line == 5 and "no_song_3" in summary.errors[0].reason
         assert count_songs() == 4
         assert all(song.title != "Song 3" for song in db.session.scalars(sa.select(Song)))
 
@@ -396,14 +404,7 @@ def test_errors_are_reported_in_file_order_across_batches(app, tmp_path):
     ]
     path = write_csv(tmp_path / "songs.csv", rows)
     with app.app_context():
-        with db.engine.begin() as conn:  # any constraint the database enforces beyond the parser
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql(
-                    "CREATE TRIGGER no_song_3 BEFORE INSERT ON songs WHEN NEW.title = 'Song 3' "
-                    "BEGIN SELECT RAISE(ABORT, 'song 3 is refused'); END"
-                )
-            else:
-                conn.exec_driver_sql("ALTER TABLE songs ADD CONSTRAINT no_song_3 CHECK (title <> 'Song 3')")
+        refuse_song_3()
         reported = []
         summary = import_spotify_csv(path, batch_size=2, on_error=reported.append)
         assert [e.line for e in reported] == [2, 4, 5, 7]
