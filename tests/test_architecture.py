@@ -7,7 +7,6 @@ may create stores and embed, but stays out of the web and the database: its app-
 by app/services/evaluation.py.
 """
 
-import ast
 import importlib
 import inspect
 from pathlib import Path
@@ -18,6 +17,8 @@ from app.evaluation.harness import APPROACHES as EVALUATED
 from app.evaluation.split_catalog import RANDOM
 from app.evaluation.tuning import fit_fusion
 from app.recommend import fusion, registry
+
+from .source_imports import imports
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # The engines may use the vector interface (app/vectors/base.py: Point, Range, VectorStore ...),
@@ -63,23 +64,12 @@ def forbidden_imports(source: str, package: str, forbidden: tuple, allowed: tupl
     Imports inside functions count too.
     """
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                anchor = ".".join(parts[: len(parts) - node.level + 1])
-                base = f"{anchor}.{base}" if base else anchor
-            names = [f"{base}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        for name in names:
-            if any(_top_is(name, module) for module in allowed):
+    for line, module, names in imports(source, package):
+        for name in names or [module]:
+            if any(_top_is(name, allowed_module) for allowed_module in allowed):
                 continue
-            if any(_top_is(name, module) for module in forbidden):
-                found.append(f"line {node.lineno}: {name}")
+            if any(_top_is(name, forbidden_module) for forbidden_module in forbidden):
+                found.append(f"line {line}: {name}")
     return found
 
 

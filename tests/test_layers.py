@@ -5,13 +5,14 @@ The import rule is read from the source with `ast`, so adding `from ..models imp
 view fails here before any page is requested.
 """
 
-import ast
 from pathlib import Path
 
 import pytest
 from flask import Blueprint, abort
 
 from app.errors import error_response, json_errors
+
+from .source_imports import imports
 
 APP = Path(__file__).resolve().parent.parent / "app"
 # The layers that may reach the database; everything else under app/ is web code.
@@ -38,20 +39,10 @@ def database_imports(source: str, package: str) -> list[str]:
     app/songs/__init__.py too), against which relative imports resolve.
     """
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                anchor = ".".join(parts[: len(parts) - node.level + 1])
-                base = f"{anchor}.{base}" if base else anchor
-            # `from x import y` binds x.y, a submodule or an attribute: either may be the database.
-            names = [base] if _in_forbidden_module(base) else [f"{base}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        found += [f"line {node.lineno}: {name}" for name in names if _forbidden(name)]
+    for line, module, names in imports(source, package):
+        # `from x import y` binds x.y, a submodule or an attribute: either may be the database.
+        checked = [module] if not names or _in_forbidden_module(module) else names
+        found += [f"line {line}: {name}" for name in checked if _forbidden(name)]
     return found
 
 
