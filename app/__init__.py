@@ -81,7 +81,7 @@ def register_extensions(app):
 def load_fusion_weights(app):
     """Read For you's fitted weights (FUSION_WEIGHTS) now: a missing or malformed file stops the start
     with its reason, instead of failing the first recommendation request."""
-    from .services.recommendations import load_fusion_params
+    from .services.recommendations.lists import load_fusion_params
 
     load_fusion_params(app)
 
@@ -141,7 +141,7 @@ def register_security(app):
 
 def register_template_helpers(app):
     """Values every template can use."""
-    from .catalog.vocab import ACTIVITY_TAGS, EMOTIONS
+    from .spotify_csv.vocab import ACTIVITY_TAGS, EMOTIONS
     from .web import current_path
 
     app.jinja_env.globals["current_path"] = current_path
@@ -159,7 +159,7 @@ def start_warm_up(app):
     if not embeddings.warm_up_wanted(app.config.get("EMBEDDING_WARMUP"), app.testing):
         return
     model = app.extensions.get("embedder")
-    if model is None:  # the one requests use (vector_index.embedder), so they wait for this load
+    if model is None:  # the one requests use (song_vectors.embedder), so they wait for this load
         model = app.extensions["embedder"] = embeddings.shared_embedder(
             app.config.get("EMBEDDING_DEVICE", "cpu")
         )

@@ -89,10 +89,10 @@ class Config:
     DEMO_CATALOG = str(Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv")
     # For you's fusion weights, fitted by `flask evaluate --tune` on the demo (docs/evaluation.md).
     FUSION_WEIGHTS = str(Path(__file__).resolve().parent.parent / "data" / "fusion_weights.json")
-    # The item model (app/services/item_model.py): fitted in a background thread, at most once per
-    # ITEM_MODEL_REFRESH_SECONDS after activity, and kept in ITEM_MODEL_PATH so a starting server
-    # loads it instead of fitting. 300 s, as the recommendation cache's TTL: others' activity
-    # reaches a list within that anyway, and each refit makes every cached For you list stale.
+    # The item model (app/services/recommendations/item_model.py): fitted in a background thread, at
+    # most once per ITEM_MODEL_REFRESH_SECONDS after activity, and kept in ITEM_MODEL_PATH so a
+    # starting server loads it instead of fitting. 300 s, as the recommendation cache's TTL: others'
+    # activity reaches a list within that anyway, and each refit makes every cached For you list stale.
     ITEM_MODEL_REFRESH = "background"
     ITEM_MODEL_REFRESH_SECONDS = 300
     ITEM_MODEL_MAX_ITEMS = 4000
@@ -100,10 +100,11 @@ class Config:
     # (create_app's start_warm_up), so the first profile save doesn't load it in the request. "auto":
     # on in servers (gunicorn, `flask run`), off in tests and other CLI commands; "on"/"off" force it.
     EMBEDDING_WARMUP = "auto"
-    # The taste page's map (app/services/taste.py) is fitted in a background thread ("background")
-    # when the catalog's vectors change; a request never waits for it. Tests fit it "inline".
+    # The taste page's map (app/services/recommendations/taste.py) is fitted in a background thread
+    # ("background") when the catalog's vectors change; a request never waits for it. Tests fit it
+    # "inline".
     TASTE_MAP_FIT = "background"
-    # Finished recommendation lists (app/services/recommendation_cache.py). SimpleCache lives in
+    # Finished recommendation lists (app/services/recommendations/cache.py). SimpleCache lives in
     # each process, which is enough for correctness: the version in every key is read from the
     # database, so an invalidation reaches every worker. RedisCache (REDIS_URL alone picks it) shares
     # the lists, so a list computed by one worker is a hit on the others. CACHE_TYPE picks another.
@@ -111,8 +112,8 @@ class Config:
     CACHE_THRESHOLD = 2000  # lists kept per process; a k=10 list pickles to about 6 KB: ~12 MB
     RECOMMENDATION_CACHE_TTL = 300  # seconds; the reason is beside DEFAULT_TTL in that module
     # Data the read path keeps per process (reasons and measurements in each module): the ranking
-    # of liked songs, re-read at most this often (app/services/fan_ranking.py), and how many users'
-    # positive songs are kept for neighbour look-ups (app/services/peer_positives.py).
+    # of liked songs, re-read at most this often (app/services/activity/fans.py), and how many users'
+    # positive songs are kept for neighbour look-ups (app/services/recommendations/peer_positives.py).
     POPULAR_REFRESH_SECONDS = 60
     PEER_POSITIVES_MAX_USERS = 20_000
     # State shared between workers (README, "Several workers"): REDIS_URL puts the recommendation
@@ -122,7 +123,7 @@ class Config:
     # (over 2 minutes on Linux), so connects and reads give up after half a second and a second.
     REDIS_URL = None
     REDIS_SOCKET_OPTIONS: ClassVar[dict[str, float]] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
-    # The item model's refit lock (app/services/background.JobLock) expires after this long, so a
+    # The item model's refit lock (app/services/ops/background.JobLock) expires after this long, so a
     # worker killed mid-fit blocks the others' refits no longer. A fit takes 3.8 s at 100,000 songs
     # and 10,000 users (bench/item_model.py): 120 s is 30 times that, for a busy machine.
     ITEM_MODEL_LOCK_SECONDS = 120

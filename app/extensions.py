@@ -51,7 +51,7 @@ class AppLimiter(Limiter):
 # No limit applies by default: app/throttle.py declares each one where it applies; the counters'
 # storage comes from RATELIMIT_STORAGE_URI (app/config.py; REDIS_URL shares them between workers).
 limiter = AppLimiter(key_func=get_remote_address)
-# Finished recommendation lists (app/services/recommendation_cache.py); the backend is CACHE_TYPE.
+# Finished recommendation lists (app/services/recommendations/cache.py); the backend is CACHE_TYPE.
 cache = Cache()
 
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from .services.system_status import health
+from .services.ops.status import health
 
 bp = Blueprint("health", __name__)
 

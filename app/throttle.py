@@ -24,8 +24,8 @@ from limits import parse_many
 
 from .errors import error_response
 from .extensions import limiter
-from .services.accounts import normalise_username
-from .services.tokens import token_owner_id
+from .services.accounts.tokens import token_owner_id
+from .services.accounts.users import normalise_username
 
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 LIMIT_SETTINGS = (

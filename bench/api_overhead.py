@@ -41,8 +41,8 @@ def build_app(tmp: Path, songs: int):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.services import accounts, tokens
-    from app.services.catalog_import import import_spotify_csv
+    from app.services.accounts import tokens, users
+    from app.services.catalog.imports import import_spotify_csv
     from tests.fakes import HashingEmbedder  # no model load: this measures the web layer
 
     app = create_app(
@@ -59,18 +59,18 @@ def build_app(tmp: Path, songs: int):
     with app.app_context():
         upgrade()
         import_spotify_csv(ROOT / "data" / "demo_songs.csv", limit=songs)
-        user = accounts.register_user("bench", "long enough pw 9")
+        user = users.register_user("bench", "long enough pw 9")
         headers = {"Authorization": f"Bearer {tokens.create_token(user.id, 'bench')[1]}"}
     return app, headers
 
 
 def fixed_page(app) -> SimpleNamespace:
     """A page of 20 songs as the catalog service returns it, already turned into JSON."""
-    from app.services import catalog
+    from app.services.catalog import browse
 
     with app.app_context():
-        page = catalog.page_of_songs(1, 20, None, None, "title")
-        items = [catalog.song_json(song) for song in page.items]
+        page = browse.page_of_songs(1, 20, None, None, "title")
+        items = [browse.song_json(song) for song in page.items]
     return SimpleNamespace(items=items, page=1, per_page=20, total=page.total, pages=-(-page.total // 20))
 
 
@@ -108,23 +108,23 @@ def main() -> None:
     parser.add_argument("--songs", type=int, default=300)
     args = parser.parse_args()
 
-    from app.services import catalog
+    from app.services.catalog import browse
 
     app, headers = build_app(Path(tempfile.mkdtemp()), args.songs)
     page = fixed_page(app)
     bare = bare_app(page).test_client()
     client = app.test_client()
     with app.app_context():
-        song_id = catalog.page_of_songs(1, 1, None, None, "title").items[0].id
-    real_page_of_songs, real_song_json = catalog.page_of_songs, catalog.song_json
+        song_id = browse.page_of_songs(1, 1, None, None, "title").items[0].id
+    real_page_of_songs, real_song_json = browse.page_of_songs, browse.song_json
     actions = iter(["like", "unlike"] * (args.rounds * (args.requests + 1)))
 
     def stubbed_songs():
-        catalog.page_of_songs, catalog.song_json = (lambda *a, **k: page), (lambda song: song)
+        browse.page_of_songs, browse.song_json = (lambda *a, **k: page), (lambda song: song)
         try:
             return client.get("/api/v1/songs", query_string=SONGS_QUERY, headers=headers)
         finally:
-            catalog.page_of_songs, catalog.song_json = real_page_of_songs, real_song_json
+            browse.page_of_songs, browse.song_json = real_page_of_songs, real_song_json
 
     def like():
         return client.post(

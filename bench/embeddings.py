@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 def sample_records(path):
     """Distinct song records of the sample, in file order."""
-    from app.catalog.reader import ParsedRow, SpotifyCsv
+    from app.spotify_csv.reader import ParsedRow, SpotifyCsv
 
     records = {}
     with SpotifyCsv(path) as source:
@@ -103,8 +103,8 @@ def project_path(sample):
 
     from app import create_app
     from app.embeddings import MAX_SEQ_LENGTH
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.vector_index import embed_songs, embedder, iter_song_pages, song_embedding_text
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import embed_songs, embedder, iter_song_pages, song_embedding_text
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
@@ -266,7 +266,7 @@ def plain_encode(database_url, share):
 
     from app import create_app
     from app.embeddings import MAX_SEQ_LENGTH, shared_embedder
-    from app.services.vector_index import iter_song_pages, song_embedding_text
+    from app.services.indexing.song_vectors import iter_song_pages, song_embedding_text
 
     app = create_app(
         {
@@ -296,7 +296,7 @@ def first_search(env):
         "from app import create_app\n"
         "from app.models import SongVector, from_blob\n"
         "from app.extensions import db\n"
-        "from app.services.vector_index import SONGS, check_collections\n"
+        "from app.services.indexing.song_vectors import SONGS, check_collections\n"
         "app = create_app({'EMBEDDING_WARMUP': 'off'})\n"
         "with app.app_context():\n"
         "    start = time.perf_counter()\n"

@@ -48,7 +48,7 @@ def replicate(source, rows, out_path):
 
 def run(phase, path, url=None):
     """One measured run in this process: parse-only, or an import into the database at `url`."""
-    from app.catalog.reader import ParsedRow, SpotifyCsv
+    from app.spotify_csv.reader import ParsedRow, SpotifyCsv
 
     if phase == "parse":
         start = time.perf_counter()
@@ -63,7 +63,7 @@ def run(phase, path, url=None):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.services.catalog_import import import_spotify_csv
+    from app.services.catalog.imports import import_spotify_csv
 
     app = create_app(
         {

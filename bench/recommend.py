@@ -61,10 +61,8 @@ def build(tmp, size, base_vectors, users):
     from app.embeddings import text_hash
     from app.extensions import db
     from app.models import Song, SongVector, to_blob
-    from app.services import seeding
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import (
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import (
         SONGS,
         embedder,
         ensure_collections,
@@ -73,6 +71,8 @@ def build(tmp, size, base_vectors, users):
         song_embedding_text,
         vector_store,
     )
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     app = create_app(
         {
@@ -128,9 +128,9 @@ def measure(app, users, rounds=1):
 
     from app.extensions import cache, db
     from app.models import User
-    from app.services.item_model import holder
-    from app.services.recommendations import APPROACHES, recommend_for
-    from app.services.vector_index import vector_store
+    from app.services.indexing.song_vectors import vector_store
+    from app.services.recommendations.item_model import holder
+    from app.services.recommendations.lists import APPROACHES, recommend_for
 
     with app.app_context():
         timed = TimedStore(vector_store())

@@ -15,9 +15,9 @@ import os
 import sys
 
 from app import create_app
-from app.services.background import JobLock
-from app.services.item_model import holder
-from app.services.vector_sync import sync_index
+from app.services.indexing.sync import sync_index
+from app.services.ops.background import JobLock
+from app.services.recommendations.item_model import holder
 from bench.load_client import SERVER_READY
 
 app = create_app()

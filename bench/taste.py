@@ -49,8 +49,8 @@ def measure(app, users, rounds):
 
     from app.extensions import db
     from app.models import User
-    from app.services import taste
-    from app.services.item_model import holder as item_holder
+    from app.services.recommendations import taste
+    from app.services.recommendations.item_model import holder as item_holder
 
     app.config["TASTE_MAP_FIT"] = "background"  # as a server: a request never fits
     out = {"key": [], "first": [], "again": [], "browse": [], "bytes": 0}

@@ -44,9 +44,9 @@ def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
     """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
     from app.evaluation.harness import format_table
     from app.evaluation.run_app import evaluate_app_data
-    from app.services.evaluation import load_items, load_users
-    from app.services.recommendations import fusion_params
-    from app.services.vector_index import embedder
+    from app.services.indexing.song_vectors import embedder
+    from app.services.ops.evaluation import load_items, load_users
+    from app.services.recommendations.lists import fusion_params
     from app.vectors import VectorStoreError
 
     if weights_out and not tune:

@@ -6,11 +6,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.catalog.schemas import SchemaError
-from app.services import seeding
-from app.services.catalog import song_count
-from app.services.catalog_import import import_spotify_csv
-from app.services.system_status import record_seed_run
+from app.services.catalog.browse import song_count
+from app.services.catalog.imports import import_spotify_csv
+from app.services.ops import seeding
+from app.services.ops.status import record_seed_run
+from app.spotify_csv.schemas import SchemaError
 
 from .progress import progress_bar
 from .store import uses_vector_store
@@ -117,7 +117,7 @@ def seed_embeddings(rebuild, batch_size, device):
 
 def run_song_embeddings(rebuild=False, batch_size=None, device=None):
     from app.embeddings import resolve_device
-    from app.services.vector_index import embed_songs
+    from app.services.indexing.song_vectors import embed_songs
 
     try:  # before anything is read or loaded: a GPU asked for and missing is a clear error
         resolve_device(device or current_app.config.get("EMBEDDING_DEVICE"))
@@ -196,7 +196,7 @@ def seed_user_embeddings():
 def run_user_embeddings():
     from app.extensions import db
     from app.models import User
-    from app.services.user_vectors import refresh_all_user_vectors
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
 
     with progress_bar(db.session.query(User).count(), "Taste vectors", "user") as bar:
         count = refresh_all_user_vectors(on_step=bar.update)
@@ -244,7 +244,7 @@ def seed_item_model():
 def run_item_model():
     import time
 
-    from app.services.item_model import holder
+    from app.services.recommendations.item_model import holder
 
     started = time.perf_counter()
     model_holder = holder()

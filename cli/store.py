@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from app.services.vector_index import close_vector_store, vector_store
+from app.services.indexing.song_vectors import close_vector_store, vector_store
 from app.vectors import VectorStoreError
 
 

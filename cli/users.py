@@ -5,10 +5,11 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from app.services import admin_users, tokens
-from app.services.accounts import find_user
-from app.services.audit import Actor
-from app.services.history import isoformat
+from app.services.accounts import tokens
+from app.services.accounts.audit import Actor
+from app.services.accounts.users import find_user
+from app.services.activity.history import isoformat
+from app.services.admin import users as user_admin
 
 
 def _user(username):
@@ -41,13 +42,13 @@ def _read_password(from_stdin):
 @with_appcontext
 def create_user(username, admin, password_stdin):
     """Create USERNAME, asking for the password (hidden, typed twice)."""
-    problems = admin_users.check_new_account(username, None)  # the username alone
+    problems = user_admin.check_new_account(username, None)  # the username alone
     if problems:  # refused before asking for a password that would be thrown away
         raise click.ClickException(f"username {problems['username']}")
     password = _read_password(password_stdin)
     try:
-        user = admin_users.create_user(username, password, Actor.cli(), admin=admin)
-    except (admin_users.UsernameTaken, ValueError) as exc:
+        user = user_admin.create_user(username, password, Actor.cli(), admin=admin)
+    except (user_admin.UsernameTaken, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {'admin' if user.is_admin else 'user'} {user.username} (id {user.id}).")
 
@@ -55,8 +56,8 @@ def create_user(username, admin, password_stdin):
 def _set_flags(username, done, **flags):
     user = _user(username)
     try:
-        actions = admin_users.set_flags(user, Actor.cli(), **flags)
-    except admin_users.LastAdmin as exc:
+        actions = user_admin.set_flags(user, Actor.cli(), **flags)
+    except user_admin.LastAdmin as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{user.username} {done}." if actions else f"{user.username}: nothing to change.")
 

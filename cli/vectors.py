@@ -5,7 +5,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.services.vector_sync import index_status, sync_index
+from app.services.indexing.sync import index_status, sync_index
 
 from .progress import progress_bar
 from .store import uses_vector_store
@@ -50,7 +50,7 @@ def status(as_json):
 @uses_vector_store
 def sync(batch_size):
     """Add missing points, remove orphans, re-embed stale songs."""
-    from app.services.catalog import song_count
+    from app.services.catalog.browse import song_count
 
     with progress_bar(song_count(), "Syncing songs") as bar:
         report = sync_index(batch_size, on_step=bar.update)

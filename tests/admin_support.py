@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEntry, Song
-from app.services.vector_index import SONGS, embed_songs, vector_store
+from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
 from app.vectors import VectorStoreError
 
 from .api_support import bearer, make_user, new_token

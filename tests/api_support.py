@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Song
-from app.services import accounts, tokens
-from app.services import recommendations as recs
-from app.services.catalog import song_json
+from app.services.accounts import tokens, users
+from app.services.catalog.browse import song_json
+from app.services.recommendations import lists as recs
 
 
 def bearer(token):
@@ -24,7 +24,7 @@ def new_token(app, user_id, name="test"):
 def make_user(app, username, admin=False):
     """Register a user (optionally an admin); returns the id."""
     with app.app_context():
-        user = accounts.register_user(username, "long enough pw")
+        user = users.register_user(username, "long enough pw")
         user.is_admin = admin
         db.session.commit()
         return user.id
@@ -49,7 +49,7 @@ def assert_json_error(response, status, *words):
 
 
 class FakeRecommender:
-    """Stands in for app.services.recommendations: records each call, answers catalog songs in id order."""
+    """Stands in for services.recommendations.lists: records each call, answers catalog songs in id order."""
 
     def __init__(self):
         self.calls = []

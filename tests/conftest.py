@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
-from app.services import accounts
+from app.services.accounts import users
 
 from .fakes import HashingEmbedder
 from .servers import Postgres, missing_postgres, start_postgres
@@ -259,7 +259,7 @@ class AuthActions:
 def user(app):
     """A registered user alice / correct-horse."""
     with app.app_context():
-        return accounts.register_user("alice", "correct-horse").id
+        return users.register_user("alice", "correct-horse").id
 
 
 @pytest.fixture
@@ -291,7 +291,7 @@ def tracks_sample():
 @pytest.fixture
 def demo_songs(app):
     """The first 300 songs of the shipped demo catalog, imported."""
-    from app.services.catalog_import import import_spotify_csv
+    from app.services.catalog.imports import import_spotify_csv
 
     with app.app_context():
         summary = import_spotify_csv(DEMO_CATALOG, limit=300)
@@ -302,9 +302,9 @@ def demo_songs(app):
 @pytest.fixture
 def seeded(app, demo_songs):
     """Demo songs with vectors, eight seeded users with 25 songs of activity each, and their taste vectors."""
-    from app.services import seeding
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import embed_songs
+    from app.services.indexing.song_vectors import embed_songs
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     with app.app_context():
         seeding.seed_users(8, seed=2)
@@ -319,11 +319,11 @@ def site(app, client, auth, demo_songs):
     import sqlalchemy as sa
 
     from app.models import User
-    from app.services.vector_index import embed_songs
+    from app.services.indexing.song_vectors import embed_songs
 
     with app.app_context():
         embed_songs()
         alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
-        accounts.update_profile(alice, 30, "Parties and long drives", ["joy"], ["party", "driving"])
+        users.update_profile(alice, 30, "Parties and long drives", ["joy"], ["party", "driving"])
     auth.login()
     return client

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts
-from app.services.vector_index import embed_songs
+from app.services.accounts import users
+from app.services.indexing.song_vectors import embed_songs
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
@@ -97,7 +97,7 @@ def test_logged_in_pages(app, client, auth, demo_songs, path):
     with app.app_context():
         embed_songs()
         alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
-        accounts.update_profile(alice, 30, None, ["joy"], ["party"])
+        users.update_profile(alice, 30, None, ["joy"], ["party"])
     auth.login()
     response = client.get(path)
     assert response.status_code == 200

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ActivityEvent, Song, UserSong
-from app.services.activity import event_count, record_activity
+from app.services.activity.events import event_count, record_activity
 
 
 @pytest.fixture

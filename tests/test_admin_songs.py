@@ -6,11 +6,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ActivityEvent, Song, SongVector, UserSong, UserVector, from_blob
-from app.services import accounts
-from app.services.activity import record_activity
-from app.services.recommendations import recommend_for, similar_songs
-from app.services.vector_index import SONGS, embed_songs, vector_store
-from app.services.vector_sync import index_status
+from app.services.accounts import users
+from app.services.activity.events import record_activity
+from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
+from app.services.indexing.sync import index_status
+from app.services.recommendations.lists import recommend_for, similar_songs
 
 from .admin_support import (  # noqa: F401
     admin,
@@ -157,8 +157,8 @@ def test_deleting_a_song_removes_it_everywhere(client, app, indexed, admin, admi
         original_id = original.id
     twin_id = client.post("/api/v1/songs", json=twin, headers=admin_headers).get_json()["song"]["id"]
     with app.app_context():
-        bob = accounts.register_user("bob", "long enough pw")
-        carol = accounts.register_user("carol", "long enough pw")
+        bob = users.register_user("bob", "long enough pw")
+        carol = users.register_user("carol", "long enough pw")
         record_activity(bob.id, original_id, "like")
         record_activity(carol.id, twin_id, "like")
         record_activity(carol.id, twin_id, "play")
@@ -183,7 +183,7 @@ def test_deleting_a_song_removes_it_everywhere(client, app, indexed, admin, admi
     assert_json_error(client.get(f"/api/v1/songs/{twin_id}", headers=admin_headers), 404)
     assert twin_id not in _api_ids(client, admin_headers, q="(Live)")
     with app.app_context():
-        bob = db.session.get(accounts.User, bob_id)
+        bob = db.session.get(users.User, bob_id)
         assert everywhere() == {"content": False, "popular": False, "similar": False, "index": False}
         for model in (ActivityEvent, UserSong, SongVector):
             assert _count(model, model.song_id == twin_id) == 0
@@ -238,7 +238,7 @@ def test_the_next_edit_repairs_a_song_the_store_missed(client, app, indexed, adm
 
 def test_editing_lyrics_changes_the_vector_with_the_real_model(client, app, admin_headers):
     from app.embeddings import shared_embedder
-    from app.services.catalog_import import import_spotify_csv
+    from app.services.catalog.imports import import_spotify_csv
 
     from .conftest import DEMO_CATALOG
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEntry, SeedRun
-from app.services import audit
-from app.services.vector_index import embed_songs, ensure_collections, vector_store
+from app.services.accounts import audit
+from app.services.indexing.song_vectors import embed_songs, ensure_collections, vector_store
 from app.vectors import VectorStoreError
 
 from .admin_support import admin, admin_headers, logged_in  # noqa: F401
@@ -47,13 +47,13 @@ def test_healthz_follows_the_vector_store(client, app, monkeypatch):
 
 
 def test_healthz_reports_a_database_that_does_not_answer(client, app, monkeypatch):
-    from app.services import system_status
+    from app.services.ops import status
 
     def broken(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
 
     with app.app_context():
-        monkeypatch.setattr(system_status.db.session, "execute", broken)
+        monkeypatch.setattr(status.db.session, "execute", broken)
         response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -66,7 +66,7 @@ def test_status_api_reports_counts_the_index_and_stale_songs(client, app, admin_
     first = song_ids(app, 1)[0]
     client.patch(f"/api/v1/songs/{first}", json={"popularity": 5}, headers=admin_headers)
     with app.app_context():
-        from app.services.vector_index import mark_songs_unindexed
+        from app.services.indexing.song_vectors import mark_songs_unindexed
 
         mark_songs_unindexed([first])
     report = client.get("/api/v1/status", headers=admin_headers).get_json()

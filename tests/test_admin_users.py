@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEntry, User, UserSong
-from app.services import tokens
-from app.services.accounts import authenticate, find_user
-from app.services.activity import record_activity
+from app.services.accounts import tokens
+from app.services.accounts.users import authenticate, find_user
+from app.services.activity.events import record_activity
 
 from .admin_support import admin, admin_headers, audit_actions, logged_in  # noqa: F401
 from .api_support import assert_json_error, bearer, make_user, new_token, song_ids

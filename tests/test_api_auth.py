@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ActivityEvent, ApiToken
-from app.services import history, tokens
+from app.services.accounts import tokens
+from app.services.activity import history
 
 from .api_support import assert_json_error, bearer, fake_recommender, make_user, new_token, song_ids  # noqa: F401
 from .conftest import csrf_token

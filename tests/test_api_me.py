@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.services.activity import event_count, record_activity
-from app.services.recommendations import Filters
+from app.services.activity.events import event_count, record_activity
+from app.services.recommendations.lists import Filters
 
 from .api_support import (  # noqa: F401  (fake_recommender is a fixture)
     assert_json_error,
@@ -169,7 +169,7 @@ def test_a_value_error_from_the_service_is_400(api, fake_recommender):
 
 
 def test_a_like_removes_the_song_from_the_next_content_recommendations(api, app, user):
-    from app.services.vector_index import embed_songs
+    from app.services.indexing.song_vectors import embed_songs
 
     with app.app_context():
         embed_songs()

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Song
-from app.services.activity import record_activity
+from app.services.activity.events import record_activity
 
 from .api_support import assert_json_error, bearer, fake_recommender, new_token  # noqa: F401
 
@@ -138,7 +138,7 @@ def test_similar_for_an_unknown_song_is_404(api):
 
 
 def test_similar_with_the_real_service(api, app):
-    from app.services.vector_index import embed_songs
+    from app.services.indexing.song_vectors import embed_songs
 
     with app.app_context():
         embed_songs()

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app.catalog.schemas import LYRICS_HEADER
 from app.extensions import db
 from app.models import Song
-from app.services.catalog_import import import_spotify_csv
+from app.services.catalog.imports import import_spotify_csv
+from app.spotify_csv.schemas import LYRICS_HEADER
 
 from .conftest import DEMO_CATALOG
 
@@ -225,7 +225,7 @@ def test_seed_songs_command_fails_clearly_on_a_missing_file(runner, tmp_path):
     assert "no such file" in result.output
 
 
-# The compiled row parser (app/catalog/row_parser.py) against the reference parser, records.parse_row.
+# The compiled row parser (app/spotify_csv/row_parser.py) against the reference parser, records.parse_row.
 
 TRACKS_HEADER = [
     "track_no",
@@ -337,8 +337,8 @@ TRICKY_CELLS = [
 
 def both_parsers(schema, header):
     """parse(cells) -> (the compiled parser's outcome, the reference's): a record or ("error", reason)."""
-    from app.catalog.records import Row, header_index, parse_row
-    from app.catalog.row_parser import RowParser
+    from app.spotify_csv.records import Row, header_index, parse_row
+    from app.spotify_csv.row_parser import RowParser
 
     compiled = RowParser(schema, header)  # one for every row, as in a file: its memos carry over
 
@@ -416,7 +416,7 @@ def test_row_hash_keeps_the_format_stored_hashes_were_made_with():
     import hashlib
     import json
 
-    from app.catalog.records import record_hash
+    from app.spotify_csv.records import record_hash
 
     with open(DEMO_CATALOG, newline="", encoding="utf-8") as src:
         header, *rows = list(csv.reader(src))
@@ -430,7 +430,7 @@ def test_row_hash_keeps_the_format_stored_hashes_were_made_with():
 
 
 def test_the_import_gives_its_sqlite_connection_back_as_it_came(app):
-    from app.services.catalog_import import SQLITE_IMPORT_PRAGMAS, BatchWriter
+    from app.services.catalog.imports import SQLITE_IMPORT_PRAGMAS, BatchWriter
 
     with app.app_context(), db.engine.connect() as conn:
         if conn.dialect.name != "sqlite":

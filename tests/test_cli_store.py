@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ActivityEvent, Song, SongVector, User, UserVector
-from app.services import seeding
-from app.services.catalog_import import import_spotify_csv
-from app.services.vector_index import SONGS, close_vector_store, embed_songs, vector_store
+from app.services.catalog.imports import import_spotify_csv
+from app.services.indexing.song_vectors import SONGS, close_vector_store, embed_songs, vector_store
+from app.services.ops import seeding
 from app.vectors.edge import EdgeVectorStore
 
 from .conftest import DEMO_CATALOG

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiToken
-from app.services import tokens
+from app.services.accounts import tokens
 
 from .api_support import make_user
 

@@ -61,7 +61,7 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(app):
 
 
 def test_concurrent_writers_wait_instead_of_failing(app):
-    from app.services.accounts import register_user
+    from app.services.accounts.users import register_user
 
     errors = []
 

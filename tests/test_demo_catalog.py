@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import demo, demo_words
-from app.catalog.demo import THRESHOLDS, activity_flags, generate_demo_catalog, ordinal
-from app.catalog.schemas import LYRICS_HEADER
-from app.catalog.vocab import ACTIVITY_FLAGS, EMOTIONS
+from app.spotify_csv import demo, demo_words
+from app.spotify_csv.demo import THRESHOLDS, activity_flags, generate_demo_catalog, ordinal
+from app.spotify_csv.schemas import LYRICS_HEADER
+from app.spotify_csv.vocab import ACTIVITY_FLAGS, EMOTIONS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "demo_songs.csv"
 FLAGS = [header for _, header in ACTIVITY_FLAGS.values()]
@@ -85,7 +85,7 @@ def test_different_seed_gives_different_file(tmp_path):
 
 
 def test_shipped_file_is_exactly_the_default_output(full_csv):
-    assert SHIPPED.exists(), "run python -m app.catalog.demo to write data/demo_songs.csv"
+    assert SHIPPED.exists(), "run python -m app.spotify_csv.demo to write data/demo_songs.csv"
     assert SHIPPED.read_bytes() == full_csv.read_bytes()
 
 

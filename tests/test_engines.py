@@ -49,7 +49,7 @@ def song_vector(song_id):
 
 
 def flag_payload(flags):
-    from app.catalog.vocab import ACTIVITY_FLAGS
+    from app.spotify_csv.vocab import ACTIVITY_FLAGS
 
     return {ACTIVITY_FLAGS[tag][0]: tag in flags for tag in FLAGS}
 

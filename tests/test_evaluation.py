@@ -14,23 +14,17 @@ import pytest
 import sqlalchemy as sa
 
 from app.evaluation.files import load_split, log_weight
-from app.evaluation.harness import (
-    APPROACHES,
-    item_matrix,
-    preference_vectors,
-    run_evaluation,
-    user_contexts,
-    user_points,
-)
+from app.evaluation.harness import APPROACHES, run_evaluation
 from app.evaluation.metrics import METRICS
 from app.evaluation.run_files import main as evaluate_main
+from app.evaluation.split import item_matrix, preference_vectors, user_contexts, user_points
 from app.evaluation.split_catalog import SplitCatalog
 from app.extensions import db
 from app.models import UserSong
 from app.recommend.items import SONGS, USERS
 from app.recommend.taste import taste_vector
-from app.services.evaluation import hold_out, load_users
-from app.services.vector_index import vector_store
+from app.services.indexing.song_vectors import vector_store
+from app.services.ops.evaluation import hold_out, load_users
 from app.vectors import create_vector_store
 
 from .fakes import HashingEmbedder

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import ActivityEvent, Song, User, UserSong
 from app.security_headers import SPOTIFY_FRAMES, content_security_policy
-from app.services.activity import record_activity, revert_activity
+from app.services.activity.events import record_activity, revert_activity
 from app.songs.listening import SPOTIFY_EMBED
 
 from .conftest import csrf_token
@@ -77,7 +77,7 @@ def track_song(app, tmp_path, demo_songs):
                 "house",
             ]
         )
-    from app.services.catalog_import import import_spotify_csv
+    from app.services.catalog.imports import import_spotify_csv
 
     with app.app_context():
         import_spotify_csv(path)

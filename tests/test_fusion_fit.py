@@ -228,7 +228,7 @@ def test_small_data_sets_pool_several_validation_splits(split_files):
 
 def test_the_app_reads_its_weights_file_at_start_and_refuses_a_bad_one(tmp_path):
     from app import create_app
-    from app.services.recommendations import fusion_params
+    from app.services.recommendations.lists import fusion_params
 
     good = tmp_path / "weights.json"
     FusionParams({"content": 0.1, "collaborative": 1.0, "knowledge": 0.5, "item_based": 0.9}, "score").save(

@@ -10,8 +10,8 @@ from app import create_app
 from app import throttle as throttle_module
 from app.extensions import db
 from app.models import User
-from app.services import admin_users
-from app.services.audit import Actor
+from app.services.accounts.audit import Actor
+from app.services.admin import users
 
 from .api_support import bearer, make_user, new_token
 from .conftest import AuthActions, csrf_token
@@ -198,10 +198,10 @@ def test_saved_session_and_remember_cookies_stop_working_after_logout(app, user)
 def test_deactivation_ends_sessions_for_good(app, user):
     _, session_cookie, remember_cookie = saved_cookies(app)
     with app.app_context():
-        admin_users.set_flags(db.session.get(User, user), Actor.cli(), is_active=False)
+        users.set_flags(db.session.get(User, user), Actor.cli(), is_active=False)
     assert replays(app, session_cookie, remember_cookie) == (302, 302)
     with app.app_context():
-        admin_users.set_flags(db.session.get(User, user), Actor.cli(), is_active=True)
+        users.set_flags(db.session.get(User, user), Actor.cli(), is_active=True)
     # Reactivation restores the account, not the cookies issued before: they log in again.
     assert replays(app, session_cookie, remember_cookie) == (302, 302)
     assert AuthActions(app.test_client()).login().status_code == 302
@@ -236,11 +236,11 @@ def test_remember_cookie_follows_the_session_cookies_secure_flag(database_uri, s
     )
     from flask_migrate import upgrade
 
-    from app.services import accounts
+    from app.services.accounts.users import register_user
 
     with app.app_context():
         upgrade()
-        accounts.register_user("alice", "correct-horse")
+        register_user("alice", "correct-horse")
     client = app.test_client()
     data = {
         "username": "alice",

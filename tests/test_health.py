@@ -15,11 +15,11 @@ from app import create_app
 from app.api.legacy import DEGRADED_HEADER
 from app.extensions import db
 from app.models import UserVector
-from app.services import accounts
-from app.services.catalog_import import import_spotify_csv
-from app.services.tokens import create_token
-from app.services.user_vectors import refresh_all_user_vectors
-from app.services.vector_index import SONGS, USERS, close_vector_store, embed_songs, vector_store
+from app.services.accounts.tokens import create_token
+from app.services.accounts.users import register_user
+from app.services.catalog.imports import import_spotify_csv
+from app.services.indexing.song_vectors import SONGS, USERS, close_vector_store, embed_songs, vector_store
+from app.services.indexing.user_vectors import refresh_all_user_vectors
 from app.vectors.edge import EdgeVectorStore
 
 from .api_support import bearer, song_ids
@@ -39,8 +39,8 @@ def template(tmp_path_factory, module_database_uri):
     with app.app_context():
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=40)
-        user = accounts.register_user("alice", "correct-horse")
-        admin = accounts.register_user("root", "correct-horse")
+        user = register_user("alice", "correct-horse")
+        admin = register_user("root", "correct-horse")
         admin.is_admin = True
         db.session.commit()
         embed_songs()

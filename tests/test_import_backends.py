@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.extensions import db
 from app.models import Song
-from app.services.catalog_import import import_spotify_csv
+from app.services.catalog.imports import import_spotify_csv
 
 from .conftest import shared_file
 from .servers import missing_postgres, start_postgres

@@ -12,7 +12,7 @@ from app.recommend.item_model import (
     item_scores,
 )
 from app.recommend.items import Filters, SongInfo, UserContext
-from app.services import item_model as service
+from app.services.recommendations import item_model as service
 
 from .conftest import AuthActions, csrf_token
 

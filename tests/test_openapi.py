@@ -11,8 +11,8 @@ import re
 import pytest
 
 from app.limits import DB_INT_MAX, MAX_PAGE
-from app.services.catalog import SORTS
-from app.services.recommendations import APPROACHES
+from app.services.catalog.browse import SORTS
+from app.services.recommendations.lists import APPROACHES
 
 from .api_support import fake_recommender  # noqa: F401  (a fixture)
 

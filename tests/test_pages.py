@@ -9,8 +9,8 @@ from flask import template_rendered
 
 from app.extensions import db
 from app.models import Song, User, UserSong
-from app.services import accounts
-from app.services.vector_index import vector_store
+from app.services.accounts import users
+from app.services.indexing.song_vectors import vector_store
 from app.vectors import VectorStoreError
 
 from .conftest import csrf_token
@@ -197,7 +197,7 @@ def test_disliking_on_the_recommendations_page_removes_the_song(site):
 
 def test_new_user_sees_an_empty_state_pointing_to_the_profile(client, app, demo_songs):
     with app.app_context():
-        accounts.register_user("newcomer", "long-password")
+        users.register_user("newcomer", "long-password")
     from .conftest import AuthActions
 
     AuthActions(client).login("newcomer", "long-password")

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from app.catalog import parsing as p
-from app.catalog.schemas import LYRICS_SCHEMA, TRACKS_SCHEMA, SchemaError, detect_schema
+from app.spotify_csv import parsing as p
+from app.spotify_csv.schemas import LYRICS_SCHEMA, TRACKS_SCHEMA, SchemaError, detect_schema
 
 
 @pytest.mark.parametrize(

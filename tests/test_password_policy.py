@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from app.auth import passwords
 from app.extensions import db
 from app.models import User
-from app.services import admin_users
-from app.services.audit import Actor
-from app.services.seeding import demo_password
+from app.services.accounts.audit import Actor
+from app.services.admin import users
+from app.services.ops.seeding import demo_password
 
 from .conftest import csrf_token
 
@@ -82,7 +82,7 @@ def test_cli_still_checks_the_username_before_asking_for_a_password(runner, app)
 
 def test_the_admin_service_applies_the_policy(app):
     with app.app_context(), pytest.raises(ValueError, match="commonly used"):
-        admin_users.create_user("helper", "letmein123", Actor.cli())
+        users.create_user("helper", "letmein123", Actor.cli())
 
 
 def test_the_shipped_list_is_a_few_thousand_lowercase_passwords():

@@ -18,10 +18,10 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db
 from app.models import ActivityEvent, Song, User, UserSong
-from app.services import accounts
-from app.services.activity import record_activity, revert_activity
-from app.services.catalog import song_query
-from app.services.catalog_import import import_spotify_csv
+from app.services.accounts.users import register_user
+from app.services.activity.events import record_activity, revert_activity
+from app.services.catalog.browse import song_query
+from app.services.catalog.imports import import_spotify_csv
 
 from .conftest import DEMO_CATALOG
 from .fakes import HashingEmbedder
@@ -163,7 +163,7 @@ def _check_against_the_log(user_id, song_id):
 
 def test_concurrent_likes_of_one_song_by_one_user_end_as_the_log_says(app, song_id):
     with app.app_context():
-        user_id = accounts.register_user("alice", "correct-horse").id
+        user_id = register_user("alice", "correct-horse").id
     errors = _in_threads(app, [_likes_and_unlikes(user_id, song_id, seed) for seed in range(THREADS)])
     assert errors == []
     with app.app_context():
@@ -174,7 +174,7 @@ def test_concurrent_likes_of_one_song_by_one_user_end_as_the_log_says(app, song_
 
 def test_concurrent_likes_of_one_song_by_many_users_end_as_each_log_says(app, song_id):
     with app.app_context():
-        users = [accounts.register_user(f"user{n}", "correct-horse").id for n in range(THREADS)]
+        users = [register_user(f"user{n}", "correct-horse").id for n in range(THREADS)]
     errors = _in_threads(app, [_likes_and_unlikes(user, song_id, seed) for seed, user in enumerate(users)])
     assert errors == []
     with app.app_context():

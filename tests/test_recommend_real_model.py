@@ -5,11 +5,11 @@ import sqlalchemy as sa
 from app.embeddings import shared_embedder
 from app.extensions import cache, db
 from app.models import Song
-from app.services import accounts
-from app.services.activity import record_activity
-from app.services.catalog_import import import_spotify_csv
-from app.services.recommendations import recommend_for
-from app.services.vector_index import embed_songs
+from app.services.accounts import users
+from app.services.activity.events import record_activity
+from app.services.catalog.imports import import_spotify_csv
+from app.services.indexing.song_vectors import embed_songs
+from app.services.recommendations.lists import recommend_for
 
 from .conftest import DEMO_CATALOG
 
@@ -22,7 +22,7 @@ def test_genre_taste_and_dislikes_with_the_real_model(app):
         metal = db.session.scalars(sa.select(Song).where(Song.genre == genre).order_by(Song.id)).all()
         assert len(metal) >= 15
         embed_songs()
-        user = accounts.register_user("headbanger", "long-password")
+        user = users.register_user("headbanger", "long-password")
         for song in metal[:6]:
             record_activity(user.id, song.id, "like")
 

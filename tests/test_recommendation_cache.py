@@ -11,11 +11,11 @@ from app.config import Config
 from app.extensions import db
 from app.models import Song, User, UserSong
 from app.recommend.items import Filters
-from app.services import accounts
-from app.services import recommendation_cache as rc
-from app.services import recommendations as recs
-from app.services.activity import record_activity
-from app.services.vector_index import vector_store
+from app.services.accounts import users
+from app.services.activity.events import record_activity
+from app.services.indexing.song_vectors import vector_store
+from app.services.recommendations import cache as rc
+from app.services.recommendations import lists as recs
 from app.vectors import VectorStoreError
 
 from .api_support import bearer, new_token
@@ -128,7 +128,7 @@ def test_a_dislike_on_the_recommendations_page_removes_the_song_at_once(app, cli
 def test_a_profile_save_changes_the_knowledge_list(app, client, auth, seeded, computed):
     with app.app_context():
         alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
-        accounts.update_profile(alice, 30, "Parties", ["joy"], ["party"])
+        users.update_profile(alice, 30, "Parties", ["joy"], ["party"])
     auth.login()
     api = Api(client, new_token(app, user_id(app, "alice")))
     before = api.recommendations("knowledge")["items"]
@@ -150,8 +150,8 @@ def test_another_users_like_reaches_a_cached_list_only_after_the_ttl(app, client
     with app.app_context():
         touched = sa.select(UserSong.song_id)
         free = db.session.scalars(sa.select(Song.id).where(Song.id.not_in(touched)).order_by(Song.id)).all()
-        me = accounts.register_user("listener", "long enough pw")
-        neighbour = accounts.register_user("neighbour", "long enough pw")
+        me = users.register_user("listener", "long enough pw")
+        neighbour = users.register_user("neighbour", "long enough pw")
         for song in free[:2]:
             record_activity(me.id, song, "like")
             record_activity(neighbour.id, song, "like")
@@ -214,7 +214,7 @@ def test_degraded_lists_are_not_cached(app, api, computed, monkeypatch):
 
 def test_a_cold_start_list_is_cached(app, seeded, computed):
     with app.app_context():
-        blank = accounts.register_user("blank", "long enough pw")
+        blank = users.register_user("blank", "long enough pw")
         first = recs.recommend_for(blank, "for_you", k=5)
         assert first["items"] and all(i["approach"] == "popular" for i in first["items"])
         assert recs.recommend_for(blank, "for_you", k=5) == first and len(computed) == 1

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Song, User, UserSong
 from app.recommend.items import Filters
-from app.services import accounts
-from app.services.activity import record_activity
-from app.services.recommendations import APPROACHES, recommend_for, similar_songs
-from app.services.vector_index import vector_store
+from app.services.accounts import users
+from app.services.activity.events import record_activity
+from app.services.indexing.song_vectors import vector_store
+from app.services.recommendations.lists import APPROACHES, recommend_for, similar_songs
 from app.vectors import VectorStoreError
 
 
@@ -55,8 +55,8 @@ def test_a_like_is_reflected_in_the_next_recommendations(app, seeded):
 
 def test_a_new_user_with_stated_preferences_gets_knowledge_and_content(app, seeded):
     with app.app_context():
-        new = accounts.register_user("newbie", "long-password")
-        accounts.update_profile(new, 22, "Parties every weekend", ["joy"], ["party"])
+        new = users.register_user("newbie", "long-password")
+        users.update_profile(new, 22, "Parties every weekend", ["joy"], ["party"])
         knowledge = recommend_for(new, "knowledge", k=10)["items"]
         assert knowledge and all(i["song"]["emotion"] == "joy" for i in knowledge)
         assert any("party" in i["reason"] for i in knowledge)
@@ -66,7 +66,7 @@ def test_a_new_user_with_stated_preferences_gets_knowledge_and_content(app, seed
 
 def test_a_user_with_nothing_gets_popular_songs_for_you(app, seeded):
     with app.app_context():
-        blank = accounts.register_user("blank", "long-password")
+        blank = users.register_user("blank", "long-password")
         assert recommend_for(blank, "content", k=5)["items"] == []
         assert recommend_for(blank, "knowledge", k=5)["items"] == []
         popular = recommend_for(blank, "popular", k=5)["items"]

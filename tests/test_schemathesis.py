@@ -21,9 +21,9 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.services import accounts, tokens
-from app.services.catalog_import import import_spotify_csv
-from app.services.vector_index import embed_songs
+from app.services.accounts import tokens, users
+from app.services.catalog.imports import import_spotify_csv
+from app.services.indexing.song_vectors import embed_songs
 
 from .conftest import DEMO_CATALOG
 from .fakes import HashingEmbedder
@@ -65,8 +65,8 @@ def _serve(uri: str):
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=30)
         embed_songs()
-        listener = accounts.register_user("listener", "long enough pw 9")
-        admin = accounts.register_user("boss", "long enough pw 9")
+        listener = users.register_user("listener", "long enough pw 9")
+        admin = users.register_user("boss", "long enough pw 9")
         admin.is_admin = True
         db.session.commit()
         keys = {

@@ -4,10 +4,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app.catalog import synthetic
 from app.extensions import db
 from app.models import ActivityEvent, User, UserSong
-from app.services import seeding
+from app.services.ops import seeding
+from app.spotify_csv import synthetic
 
 
 def test_seeded_users_log_in_with_documented_passwords(runner, auth, app, demo_songs):

@@ -5,11 +5,11 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Song, User, UserSong
 from app.recommend.items import Filters
-from app.services import peer_positives
-from app.services.activity import record_activity
-from app.services.fan_ranking import FanRanking, read_ranking
-from app.services.seeding import seed_activities, seed_users
-from app.services.sql_catalog import SqlCatalog
+from app.services.activity.events import record_activity
+from app.services.activity.fans import FanRanking, read_ranking
+from app.services.ops.seeding import seed_activities, seed_users
+from app.services.recommendations import peer_positives
+from app.services.recommendations.sql_catalog import SqlCatalog
 
 
 def users():

@@ -20,10 +20,10 @@ from app import create_app
 from app.config import Config, redis_settings
 from app.extensions import cache, db
 from app.models import User
-from app.services import item_model as service
-from app.services import recommendation_cache as rc
-from app.services import recommendations as recs
-from app.services.background import JobLock
+from app.services.ops.background import JobLock
+from app.services.recommendations import cache as rc
+from app.services.recommendations import item_model as service
+from app.services.recommendations import lists as recs
 
 from .api_support import bearer, new_token
 from .conftest import DEMO_CATALOG, AuthActions
@@ -174,10 +174,10 @@ def pair(servers, redis_client, database_url, tmp_path):
 
     B uses A's vector store: the stand-in for the Qdrant server that server mode shares.
     """
-    from app.services import seeding
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import embed_songs, vector_store
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import embed_songs, vector_store
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     a = instance(database_url, servers[1].url, tmp_path)
     with a.app_context():
@@ -292,8 +292,8 @@ def test_one_instance_fits_the_item_model_while_the_other_waits_then_loads_it(
     a, b = (instance(database_url, redis_url, tmp_path) for _ in range(2))
     with a.app_context():
         upgrade()
-        from app.services import seeding
-        from app.services.catalog_import import import_spotify_csv
+        from app.services.catalog.imports import import_spotify_csv
+        from app.services.ops import seeding
 
         import_spotify_csv(DEMO_CATALOG, limit=60)
         seeding.seed_users(3, seed=3)
@@ -342,10 +342,10 @@ def test_a_lock_held_in_redis_by_another_process_holds_off_this_ones_fit(
 def dead_redis_app(servers, database_url, tmp_path):
     """A seeded instance whose REDIS_URL reaches nothing (set up here: the migrations' logging
     configuration replaces the handlers that caplog reads)."""
-    from app.services import seeding
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import embed_songs
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import embed_songs
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     app = instance(database_url, f"redis://127.0.0.1:{free_port()}/0", tmp_path)
     with app.app_context():

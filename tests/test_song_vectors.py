@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Song, SongVector
-from app.services import vector_index
-from app.services.vector_index import SONGS, embed_songs, vector_store
+from app.services.indexing import song_vectors
+from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
 
 
 def test_every_song_gets_a_point_and_a_cached_vector(app, demo_songs):
@@ -88,7 +88,7 @@ def test_payloads_carry_the_filter_fields(app, demo_songs):
     with app.app_context():
         embed_songs()
         genre = db.session.scalar(sa.select(Song.genre).group_by(Song.genre).order_by(sa.func.count().desc()))
-        query = vector_index.embedder().encode(["anything at all"])[0]
+        query = song_vectors.embedder().encode(["anything at all"])[0]
         hits = vector_store().search(SONGS, query.tolist(), k=20, must={"genre": genre, "explicit": False})
         assert hits
         songs = {
@@ -126,7 +126,7 @@ def test_edge_backend_and_a_cli_meeting_a_held_shard(database_uri, edge_settings
     app.extensions["embedder"] = HashingEmbedder()
     with app.app_context():
         upgrade()
-        from app.services.catalog_import import import_spotify_csv
+        from app.services.catalog.imports import import_spotify_csv
 
         from .conftest import DEMO_CATALOG
 

@@ -150,7 +150,7 @@ def test_the_page_needs_a_login(client):
 def test_the_map_marks_the_users_songs_and_recommendations(app, client, seeded):
     from app.extensions import db
     from app.models import User
-    from app.services.recommendations import recommend_for
+    from app.services.recommendations.lists import recommend_for
 
     login(client, "user0")
     response = client.get("/taste/")
@@ -183,10 +183,10 @@ def test_the_map_marks_the_users_songs_and_recommendations(app, client, seeded):
 
 
 def test_a_user_with_nothing_yet_sees_the_map_and_empty_states(app, client, seeded):
-    from app.services import accounts
+    from app.services.accounts import users
 
     with app.app_context():
-        accounts.register_user("newcomer", "correct-horse")  # after seeding: no activity
+        users.register_user("newcomer", "correct-horse")  # after seeding: no activity
     assert AuthActions(client).login("newcomer", "correct-horse").status_code == 302
     html = client.get("/taste/").get_data(as_text=True)
     assert 'id="taste-map-title"' in html
@@ -196,7 +196,7 @@ def test_a_user_with_nothing_yet_sees_the_map_and_empty_states(app, client, seed
 
 
 def test_the_background_sample_is_bounded(app, client, seeded, monkeypatch):
-    from app.services import taste
+    from app.services.recommendations import taste
 
     monkeypatch.setattr(taste, "BACKGROUND", 40)
     monkeypatch.setattr(taste, "FIT_SAMPLE", 120)
@@ -210,7 +210,7 @@ def test_the_background_sample_is_bounded(app, client, seeded, monkeypatch):
 def test_the_map_is_refitted_when_the_catalogs_vectors_change(app, seeded):
     from app.extensions import db
     from app.models import SongVector
-    from app.services import taste
+    from app.services.recommendations import taste
 
     with app.app_context():
         first = taste.holder().current()
@@ -223,7 +223,7 @@ def test_the_map_is_refitted_when_the_catalogs_vectors_change(app, seeded):
 
 def test_a_request_never_waits_for_the_fit(app, client, seeded, monkeypatch):
     """Background mode: the first page says the map is being prepared; the next one has it."""
-    from app.services import taste
+    from app.services.recommendations import taste
 
     app.config["TASTE_MAP_FIT"] = "background"
     started, release = threading.Event(), threading.Event()
@@ -260,7 +260,7 @@ def test_the_nav_links_to_the_page(client, auth):
 
 
 def test_a_failed_fit_says_so_instead_of_polling(app, client, seeded, monkeypatch, caplog):
-    from app.services import taste
+    from app.services.recommendations import taste
 
     def broken_fit(key=None):
         raise MemoryError("no room for the sample")
@@ -279,8 +279,8 @@ def test_moods_and_genres_by_month_count_positive_actions_only(app, user, demo_s
 
     from app.extensions import db
     from app.models import Song
-    from app.services.activity import record_activity
-    from app.services.taste import monthly_activity
+    from app.services.activity.events import record_activity
+    from app.services.recommendations.taste import monthly_activity
 
     with app.app_context():
         songs = db.session.scalars(sa.select(Song).order_by(Song.id).limit(5)).all()

@@ -32,7 +32,7 @@ from .servers import free_port, missing_postgres, missing_redis, start_postgres,
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN_LIMIT = 4
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')  # templates/base.html, on every page
-MODEL_LOCK = "songbird:lock:item-model-fit"  # app.services.background.JobLock.PREFIX + item_model.LOCK_NAME
+MODEL_LOCK = "songbird:lock:item-model-fit"  # ops.background.JobLock.PREFIX + item_model.LOCK_NAME
 START_TIMEOUT_S = 240  # two workers importing torch side by side on a busy 2-core machine
 # The environment of the test run that must not reach the server (it is configured below).
 DROPPED = (
@@ -148,10 +148,10 @@ def seed(database_url: str) -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.services import seeding
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import embed_songs
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import embed_songs
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QDRANT_LOCATION": ":memory:"}
     app = create_app(settings)

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Song, SongVector, UserVector, from_blob
-from app.services import accounts
-from app.services.activity import record_activity
-from app.services.user_vectors import refresh_all_user_vectors, stored_taste_vector
-from app.services.vector_index import USERS, embed_songs, vector_store
+from app.services.accounts import users
+from app.services.activity.events import record_activity
+from app.services.indexing.song_vectors import USERS, embed_songs, vector_store
+from app.services.indexing.user_vectors import refresh_all_user_vectors, stored_taste_vector
 from app.vectors import VectorStoreError
 
 
@@ -30,8 +30,8 @@ def genre_centroid(genre):
 def test_stated_preferences_alone_give_a_taste_vector(app, user, embedded):
     with app.app_context():
         assert stored_taste_vector(user) is None
-        alice = db.session.get(accounts.User, user)
-        accounts.update_profile(alice, 30, "Loud guitars.", ["anger"], ["metal", "exercise"])
+        alice = db.session.get(users.User, user)
+        users.update_profile(alice, 30, "Loud guitars.", ["anger"], ["metal", "exercise"])
         taste = stored_taste_vector(user)
         assert taste is not None and np.isclose(np.linalg.norm(taste), 1.0, atol=1e-5)
         point = vector_store().retrieve(USERS, [user])[user]
@@ -42,8 +42,8 @@ def test_stated_preferences_alone_give_a_taste_vector(app, user, embedded):
 
 def test_taste_moves_toward_a_genre_after_liking_its_songs(app, user, embedded):
     with app.app_context():
-        alice = db.session.get(accounts.User, user)
-        accounts.update_profile(alice, None, None, ["joy"], ["study"])
+        alice = db.session.get(users.User, user)
+        users.update_profile(alice, None, None, ["joy"], ["study"])
         genre = db.session.scalar(
             sa.select(Song.genre).group_by(Song.genre).order_by(sa.func.count().desc()).offset(2)
         )
@@ -72,7 +72,7 @@ def test_a_users_liked_songs_are_a_sparse_vector_for_collaborative_search(app, u
 
 
 def test_activity_commits_when_the_store_is_down_and_sync_catches_up(app, user, embedded, monkeypatch):
-    from app.services.vector_sync import sync_index
+    from app.services.indexing.sync import sync_index
 
     with app.app_context():
         song_id = db.session.scalar(sa.select(Song.id).order_by(Song.id))

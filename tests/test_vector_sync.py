@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Song
-from app.services.vector_index import SONGS, embed_songs, vector_store
-from app.services.vector_sync import index_status, sync_index
+from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
+from app.services.indexing.sync import index_status, sync_index
 from app.vectors import Point
 
 

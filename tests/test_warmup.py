@@ -124,12 +124,12 @@ def test_a_failed_warm_up_leaves_the_next_call_to_load(tmp_path):
 
 def test_a_profile_save_during_warm_up_waits_for_the_same_load(database_uri, held):
     from app.models import User, UserVector
-    from app.services import accounts
+    from app.services.accounts import users
 
     app = make_app(database_uri("warm"), EMBEDDING_WARMUP="on")
     with app.app_context():
         upgrade()
-        accounts.register_user("alice", "correct-horse")
+        users.register_user("alice", "correct-horse")
     client = app.test_client()
     assert AuthActions(client).login().status_code == 302
     assert held.started.wait(10) and not held.ready

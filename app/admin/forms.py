@@ -5,9 +5,9 @@ from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import AnyOf, Optional
 
-from ..catalog.parsing import PITCHES
-from ..catalog.validation import NUMBER_RANGES, SongInvalid, validate_song
-from ..catalog.vocab import ACTIVITY_FLAGS, AUDIO_FEATURES, EMOTIONS
+from ..spotify_csv.parsing import PITCHES
+from ..spotify_csv.validation import NUMBER_RANGES, SongInvalid, validate_song
+from ..spotify_csv.vocab import ACTIVITY_FLAGS, AUDIO_FEATURES, EMOTIONS
 
 UNKNOWN = ""
 YES_NO = [Choice(UNKNOWN, "unknown"), Choice("1", "yes"), Choice("0", "no")]
@@ -27,7 +27,7 @@ def _hint(name):
 
 
 class SongForm(FlaskForm):
-    """Every field an admin may set; ranges are checked by app.catalog.validation, as in the API."""
+    """Every field an admin may set; ranges are checked by app.spotify_csv.validation, as in the API."""
 
     title = StringField("Title")
     artist = StringField("Artist", description="Several artists: separate them with commas.")
@@ -80,7 +80,7 @@ def song_form_data(song):
 
 
 def song_payload(form):
-    """The form's values as the payload app.catalog.validation checks (what the API receives)."""
+    """The form's values as the payload app.spotify_csv.validation checks (what the API receives)."""
     payload = {name: (getattr(form, name).data or "").strip() or None for name in TEXT_FIELDS}
     payload.update({name: getattr(form, name).data for name in NUMBER_FIELDS})
     # Browsers send CRLF line ends; stored lyrics use LF, so an untouched textarea changes nothing.

@@ -3,11 +3,11 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..catalog.validation import SongInvalid
-from ..services import admin_songs
-from ..services.audit import Actor
-from ..services.catalog import page_of_songs
-from ..services.history import get_song
+from ..services.accounts.audit import Actor
+from ..services.activity.history import get_song
+from ..services.admin import songs as song_admin
+from ..services.catalog.browse import page_of_songs
+from ..spotify_csv.validation import SongInvalid
 from ..web import found, page_arg
 from . import bp
 from .forms import ConfirmForm, SongForm, check_song_form, show_field_errors, song_form_data, song_payload
@@ -23,7 +23,7 @@ def _actor():
 
 
 def _flash_change(change, done):
-    if change.index == admin_songs.PENDING:
+    if change.index == song_admin.PENDING:
         flash(done + PENDING_NOTE, "warning")
     else:
         flash(done, "success")
@@ -48,12 +48,12 @@ def _save(form, song=None):
     """Run the create or edit; returns the SongChange, or None after putting errors on the form."""
     try:
         if song is None:
-            return admin_songs.create_song(song_payload(form), _actor())
-        return admin_songs.update_song(song, song_payload(form), _actor())
+            return song_admin.create_song(song_payload(form), _actor())
+        return song_admin.update_song(song, song_payload(form), _actor())
     except SongInvalid as exc:
         for message in show_field_errors(form, exc.fields):
             flash(message, "error")
-    except admin_songs.SongExists as exc:
+    except song_admin.SongExists as exc:
         form.title.errors = [*form.title.errors, str(exc)]
     return None
 
@@ -65,7 +65,7 @@ def new_song():
     if _submitted_and_valid(form, partial=False):
         change = _save(form)
         if change is not None:
-            _flash_change(change, f"Added “{admin_songs.label(change.song)}”.")
+            _flash_change(change, f"Added “{song_admin.label(change.song)}”.")
             return redirect(url_for("admin.edit_song", song_id=change.song_id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/song_form.html", form=form, song=None), status
@@ -92,9 +92,9 @@ def delete_song(song_id):
     song = found(get_song(song_id), f"No song with id {song_id}.")
     form = ConfirmForm()
     if form.validate_on_submit():
-        name = admin_songs.label(song)
-        change = admin_songs.delete_song(song, _actor())
+        name = song_admin.label(song)
+        change = song_admin.delete_song(song, _actor())
         _flash_change(change, f"Deleted “{name}”; {change.users_updated} listeners' taste vectors updated.")
         return redirect(url_for("admin.songs"))
-    events, users = admin_songs.activity_counts(song.id)
+    events, users = song_admin.activity_counts(song.id)
     return render_template("admin/song_delete.html", song=song, form=form, events=events, users=users)

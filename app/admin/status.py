@@ -2,7 +2,7 @@
 
 from flask import redirect, render_template, url_for
 
-from ..services.system_status import status_report
+from ..services.ops.status import status_report
 from . import bp
 
 

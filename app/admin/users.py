@@ -3,9 +3,9 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..services import admin_users
-from ..services.audit import Actor
-from ..services.history import get_user
+from ..services.accounts.audit import Actor
+from ..services.activity.history import get_user
+from ..services.admin import users as user_admin
 from ..web import found, page_arg
 from . import bp
 from .forms import USER_ACTIONS, UserActionForm
@@ -23,7 +23,7 @@ DONE = {
 def users():
     """Users whose name contains a search, by name, a page at a time."""
     q = request.args.get("q", "").strip()[:64]
-    page = admin_users.page_of_users(q or None, page_arg(), USERS_PER_PAGE)
+    page = user_admin.page_of_users(q or None, page_arg(), USERS_PER_PAGE)
     return render_template("admin/users.html", users=page, q=q)
 
 
@@ -32,7 +32,7 @@ def user(user_id):
     """A user's profile, activity counts and the actions an admin can take."""
     target = found(get_user(user_id), f"No user with id {user_id}.")
     return render_template(
-        "admin/user.html", user=target, detail=admin_users.user_detail_json(target), form=UserActionForm()
+        "admin/user.html", user=target, detail=user_admin.user_detail_json(target), form=UserActionForm()
     )
 
 
@@ -44,10 +44,10 @@ def change_user(user_id):
     if not form.validate_on_submit():
         abort(400, "Unknown action: choose promote, demote, deactivate or reactivate.")
     try:
-        actions = admin_users.set_flags(
+        actions = user_admin.set_flags(
             target, Actor(current_user._get_current_object(), via="page"), **USER_ACTIONS[form.action.data]
         )
-    except admin_users.LastAdmin as exc:
+    except user_admin.LastAdmin as exc:
         flash(str(exc), "error")
     else:
         for action in actions:

@@ -6,10 +6,10 @@ from flask import abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..catalog.validation import SongInvalid
-from ..services import admin_songs
-from ..services.audit import Actor
-from ..services.catalog import song_json
+from ..services.accounts.audit import Actor
+from ..services.admin import songs
+from ..services.catalog.browse import song_json
+from ..spotify_csv.validation import SongInvalid
 from . import V1, bp
 from .auth import admin_only
 from .docs import errors
@@ -37,10 +37,10 @@ def _answer(change: Any, status: int = 200) -> ResponseReturnValue:
 def create_song(_headers: dict[str, Any], body: dict[str, Any]) -> ResponseReturnValue:
     """Add a song: title and artist required; answers it and whether the index has it"""
     try:
-        change = admin_songs.create_song(body, _actor())
-    except SongInvalid as exc:  # what the schema cannot say (app/catalog/validation.py)
+        change = songs.create_song(body, _actor())
+    except SongInvalid as exc:  # what the schema cannot say (app/spotify_csv/validation.py)
         raise InvalidRequest(exc.fields, "JSON body") from None
-    except admin_songs.SongExists as exc:
+    except songs.SongExists as exc:
         abort(409, str(exc))
     return _answer(change, 201)
 
@@ -56,7 +56,7 @@ def update_song(_headers: dict[str, Any], body: dict[str, Any], song_id: int) ->
     """Change some fields of a song (a text change re-embeds it)"""
     song = song_or_404(song_id)
     try:
-        change = admin_songs.update_song(song, body, _actor())
+        change = songs.update_song(song, body, _actor())
     except SongInvalid as exc:
         raise InvalidRequest(exc.fields, "JSON body") from None
     return _answer(change)
@@ -70,5 +70,5 @@ def update_song(_headers: dict[str, Any], body: dict[str, Any], song_id: int) ->
 @errors(401, 403, 404)
 def delete_song(_headers: dict[str, Any], song_id: int) -> ResponseReturnValue:
     """Delete a song, its activity rows and its point; affected taste vectors are recomputed"""
-    change = admin_songs.delete_song(song_or_404(song_id), _actor())
+    change = songs.delete_song(song_or_404(song_id), _actor())
     return {"deleted": change.song_id, "index": change.index, "users_updated": change.users_updated}

@@ -6,9 +6,10 @@ from flask import abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..services import admin_users, history
-from ..services.audit import Actor
-from ..services.system_status import status_report
+from ..services.accounts.audit import Actor
+from ..services.activity import history
+from ..services.admin import users
+from ..services.ops.status import status_report
 from ..web import found
 from . import V1, bp
 from .auth import admin_only
@@ -38,8 +39,8 @@ def _user_or_404(user_id: int) -> Any:
 @errors(400, 401, 403)
 def list_users(query: dict[str, Any]) -> dict[str, Any]:
     """Users whose name contains q, by name, a page at a time"""
-    users = admin_users.page_of_users(query.get("q"), query["page"], query["per_page"])
-    return page_json(users, [admin_users.user_json(user) for user in users.items])
+    page = users.page_of_users(query.get("q"), query["page"], query["per_page"])
+    return page_json(page, [users.user_json(user) for user in page.items])
 
 
 @bp.route(f"{V1}/users/<int:user_id>", tags=["admin"])
@@ -49,7 +50,7 @@ def list_users(query: dict[str, Any]) -> dict[str, Any]:
 @errors(401, 403, 404)
 def show_user(user_id: int) -> dict[str, Any]:
     """A user's profile and activity counts"""
-    return admin_users.user_detail_json(_user_or_404(user_id))
+    return users.user_detail_json(_user_or_404(user_id))
 
 
 @bp.route(f"{V1}/users/<int:user_id>", methods=["PATCH"], tags=["admin"], endpoint="update_user")
@@ -63,15 +64,15 @@ def update_user(_headers: dict[str, Any], flags: dict[str, bool], user_id: int) 
     """Promote/demote (is_admin), deactivate/reactivate (is_active)"""
     user = _user_or_404(user_id)
     try:
-        actions = admin_users.set_flags(
+        actions = users.set_flags(
             user,
             Actor(current_user._get_current_object(), via="api"),
             is_admin=flags.get("is_admin"),
             is_active=flags.get("is_active"),
         )
-    except admin_users.LastAdmin as exc:
+    except users.LastAdmin as exc:
         abort(409, str(exc))
-    return {"user": admin_users.user_detail_json(user), "actions": actions}
+    return {"user": users.user_detail_json(user), "actions": actions}
 
 
 @bp.route(f"{V1}/status", tags=["admin"])

@@ -16,7 +16,8 @@ from flask import Request, abort, current_app, g, request
 from flask_login import UserMixin, current_user
 
 from ..extensions import csrf, login_manager
-from ..services import history, tokens
+from ..services.accounts import tokens
+from ..services.activity import history
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"api.openapi", "api.docs"})

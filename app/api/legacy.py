@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort
 from flask.typing import ResponseReturnValue
 
-from ..services import recommendations as recs
+from ..services.recommendations import lists as recs
 from . import bp
 from .auth import visible_user
 from .docs import errors

@@ -6,10 +6,10 @@ from flask import abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from ..services import history
-from ..services import recommendations as recs
-from ..services.activity import record_activity
-from ..services.recommendations import Filters
+from ..services.activity import history
+from ..services.activity.events import record_activity
+from ..services.recommendations import lists as recs
+from ..services.recommendations.lists import Filters
 from . import V1, bp
 from .docs import errors
 from .schemas import (

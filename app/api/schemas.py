@@ -1,7 +1,7 @@
 """The API's schemas: query parameters and bodies it reads (and validates), and the answers it gives.
 
 Request schemas parse and validate (app/api/parsing.py) and document; answer schemas document what
-the services' JSON (catalog.song_json, history.events_json, ...) holds. Answers are not dumped
+the services' JSON (browse.song_json, history.events_json, ...) holds. Answers are not dumped
 through them: the services' JSON is shared with pages and caches, and tests/test_openapi.py and
 Schemathesis hold the two to each other.
 """
@@ -10,11 +10,11 @@ from typing import ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..catalog.vocab import ACTIVITY_TAGS, AUDIO_FEATURES, EMOTIONS
 from ..limits import MAX_PAGE
-from ..services.activity import ACTIVITY_KINDS, validate_activity
-from ..services.catalog import SORTS
-from ..services.recommendations import APPROACHES
+from ..services.activity.events import ACTIVITY_KINDS, validate_activity
+from ..services.catalog.browse import SORTS
+from ..services.recommendations.lists import APPROACHES
+from ..spotify_csv.vocab import ACTIVITY_TAGS, AUDIO_FEATURES, EMOTIONS
 from .fields import Id, JsonInteger, QueryInteger, QueryText, choice
 
 MAX_PER_PAGE = 100

@@ -1,6 +1,6 @@
 """The admin operations' schemas: song bodies built from the catalog's own rules, user flags, answers.
 
-A song body's fields, bounds and limits come from app/catalog/validation.py's tables, the ones the
+A song body's fields, bounds and limits come from app/spotify_csv/validation.py's tables, the ones the
 admin pages' forms are checked against (validate_song), and each message uses validate_song's words,
 so a bad field reads the same from the API and from a page. The schema refuses what it can describe;
 the service still runs validate_song on what passes (a list that repeats an item, for instance).
@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..catalog.validation import LIST_FIELDS, MAX_LIST_ITEMS, NUMBER_RANGES, REQUIRED, TEXT_LIMITS
-from ..catalog.vocab import EMOTIONS, FLAG_COLUMNS
+from ..spotify_csv.validation import LIST_FIELDS, MAX_LIST_ITEMS, NUMBER_RANGES, REQUIRED, TEXT_LIMITS
+from ..spotify_csv.vocab import EMOTIONS, FLAG_COLUMNS
 from .fields import JsonBoolean, JsonInteger, JsonNumber, QueryText, choice
 from .schemas import Body, PagingQuery, SongSchema, _described, _nullable, page_of
 
@@ -52,7 +52,7 @@ def _list(name: str, **kwargs: object) -> fields.List:
     limit = LIST_FIELDS[name]
     length = validate.Length(max=limit, error=f"each item must be at most {limit} characters")
     item = fields.String(validate=length, error_messages={"invalid": "must be text"})
-    # null clears the list, as [] does (app/catalog/validation.py)
+    # null clears the list, as [] does (app/spotify_csv/validation.py)
     count = validate.Length(max=MAX_LIST_ITEMS, error=f"must have at most {MAX_LIST_ITEMS} items")
     return fields.List(
         item, allow_none=True, validate=count, error_messages={"invalid": "must be a list of text"}, **kwargs

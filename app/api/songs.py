@@ -5,9 +5,10 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
-from ..services import catalog, history
-from ..services import recommendations as recs
-from ..services.activity import state_for
+from ..services.activity import history
+from ..services.activity.events import state_for
+from ..services.catalog import browse
+from ..services.recommendations import lists as recs
 from ..web import found
 from . import V1, bp
 from .docs import errors
@@ -35,7 +36,7 @@ def song_or_404(song_id: int) -> Any:
 @errors(400, 401)
 def list_songs(query: dict[str, Any]) -> dict[str, Any]:
     """Search and filter the catalog"""
-    songs = catalog.page_of_songs(
+    songs = browse.page_of_songs(
         query["page"],
         query["per_page"],
         query.get("q"),
@@ -45,7 +46,7 @@ def list_songs(query: dict[str, Any]) -> dict[str, Any]:
         tag=query.get("tag"),
         explicit=query.get("explicit"),
     )
-    return page_json(songs, [catalog.song_json(song) for song in songs.items])
+    return page_json(songs, [browse.song_json(song) for song in songs.items])
 
 
 @bp.route(f"{V1}/songs/<int:song_id>", tags=["songs"])
@@ -54,7 +55,7 @@ def list_songs(query: dict[str, Any]) -> dict[str, Any]:
 def show_song(song_id: int) -> dict[str, Any]:
     """One song, with your state for it"""
     song = song_or_404(song_id)
-    return {**catalog.song_json(song), "state": history.state_json(state_for(song), song.id)}
+    return {**browse.song_json(song), "state": history.state_json(state_for(song), song.id)}
 
 
 @bp.route(f"{V1}/songs/<int:song_id>/similar", tags=["songs"])

@@ -1,7 +1,7 @@
 """The password policy: long enough, not the username, not one of the commonly used passwords.
 
 Checked wherever a person picks a password: the registration form, `flask users create` and the
-admin service behind it (app/services/admin_users.py). Seeding does not check it: the demo users'
+admin service behind it (app/services/admin/users.py). Seeding does not check it: the demo users'
 passwords (`user0@000`, ...) are documented in the README so anyone can try the demo, and they are
 set by code, not chosen by a person (they happen to pass anyway).
 """
@@ -35,7 +35,7 @@ def password_problem(password: str | None, username: str | None = None) -> str |
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
-    # Usernames are stored lowercased and stripped (accounts.normalise_username); compare the same way.
+    # Usernames are stored lowercased and stripped (users.normalise_username); compare the same way.
     if username and password.strip().lower() == username.strip().lower():
         return "Choose a password that is not your username."
     if is_common(password):

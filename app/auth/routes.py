@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import throttle
-from ..services import accounts
+from ..services.accounts import users
 from . import bp
 from .forms import LoginForm, RegisterForm
 
@@ -33,8 +33,8 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.username.data, form.password.data)
-        except accounts.UsernameTaken as exc:
+            user = users.register_user(form.username.data, form.password.data)
+        except users.UsernameTaken as exc:
             form.username.errors.append(str(exc))
             status = 400
         else:
@@ -57,7 +57,7 @@ def login():
         return redirect(safe_next_url(form.next.data) or url_for("index"))
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        user = users.authenticate(form.username.data, form.password.data)
         if user is not None and not user.is_active:
             # Said only after the right password, so it reveals nothing to someone guessing.
             form.username.errors.append("This account is deactivated. Ask an administrator to reactivate it.")
@@ -78,7 +78,7 @@ def login():
 def logout():
     # Rotating the session token ends every session of this account, so a copied session or
     # remember-me cookie is useless after logout (clearing this browser's cookies alone is not).
-    accounts.end_sessions(current_user)
+    users.end_sessions(current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

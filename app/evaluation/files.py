@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from ..catalog.vocab import ACTIVITY_FLAGS
 from ..embeddings import preference_text
 from ..recommend.items import SongInfo
-from .harness import EvalUser, ItemSet
+from ..spotify_csv.vocab import ACTIVITY_FLAGS
+from .split import EvalUser, ItemSet
 
 
 @dataclass

@@ -1,188 +1,39 @@
 """Offline evaluation: the app's engines run on a train/test split in a throwaway vector store.
 
 Everything a user's vectors, neighbourhood and exclusions are built from comes from the training
-side of the split only; the held-out items stay recommendable and are what the metrics look for.
+side of the split only (split.py builds it); the held-out items stay recommendable and are what
+the metrics look for.
 """
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-from ..catalog.vocab import FLAG_COLUMNS
 from ..recommend.fusion import DEFAULT_PARAMS, FusionParams, for_you_recommendations
-from ..recommend.items import SONGS, USERS, CatalogData, Recommendation, SongInfo, UserContext, Vector
+from ..recommend.items import CatalogData, Recommendation, UserContext
 from ..recommend.popular import popular_recommendations
 from ..recommend.registry import APPROACHES as SERVED
 from ..recommend.registry import COMPONENTS, FOR_YOU, POPULAR
-from ..recommend.taste import taste_vector
-from ..vectors import Point, VectorStore
+from ..vectors import VectorStore
 from .metrics import METRICS, popularity_shares, summarize
-from .split_catalog import RANDOM, SplitCatalog, random_recommendations
+from .split import (
+    Embedder,
+    EvalUser,
+    ItemSet,
+    ItemVectors,
+    Progress,
+    _no_progress,
+    build_store,
+    prepare,
+    user_points,
+)
+from .split_catalog import RANDOM, random_recommendations
 
 APPROACHES = (*SERVED, RANDOM)
 # The cold-start slice reported beside the totals: users with at most this many training positives.
 COLD_START_POSITIVES = 3
-# The payload indexes of the app's songs collection (app/services/vector_index.py), for items
-# that carry the same payload; file-based items set only some of these fields.
-SONG_FIELDS = {
-    "genre": "keyword",
-    "genres": "keyword",
-    "emotion": "keyword",
-    "artist": "keyword",
-    "explicit": "bool",
-    "popularity": "integer",
-    **dict.fromkeys(FLAG_COLUMNS, "bool"),
-}
-USER_FIELDS = {"emotions": "keyword", "tags": "keyword"}
-
-
-class Embedder(Protocol):
-    """What the evaluation embeds texts with: app.embeddings.SentenceEmbedder, or a fast fake in tests."""
-
-    def encode(self, texts: Iterable[str], batch_size: int = ...) -> NDArray[np.float32]: ...
-
-
-class Bar(Protocol):
-    """A progress bar: tqdm's, or one that shows nothing."""
-
-    def update(self, n: int = 1) -> object: ...
-
-
-# progress(total, description): a context-managed Bar.
-Progress = Callable[[int, str], AbstractContextManager[Bar]]
-# (item ids, their vectors as rows): item_matrix's result, reused by later runs.
-ItemVectors = tuple[list[int], Vector]
 # runner(ctx, k): one approach's list for a user.
 Runner = Callable[[UserContext, int], list[Recommendation]]
-
-
-@dataclass
-class EvalUser:
-    """One user's side of the split: what the engines may see, and what they should find."""
-
-    user_id: int
-    history: dict[
-        int, float
-    ]  # training item id -> weight (+ for, - against): all vectors are built from this
-    library: frozenset[int]  # every training item: never recommended
-    held_out: frozenset[int] = frozenset()  # test items; a user with none is only a neighbour to others
-    emotions: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    preference_text: str = ""  # stated preferences, embedded when `preference` is not given
-    preference: Vector | None = None
-    # (item id, tag) assignments the tags were counted from, when they come from the user's own
-    # tagging: a validation split recomputes the tags without its held-out items.
-    tag_log: tuple[tuple[int, str], ...] = ()
-
-
-@dataclass
-class ItemSet:
-    """The catalog: facts, payloads, and vectors (known ones, or texts to embed)."""
-
-    infos: dict[int, SongInfo]  # id -> SongInfo
-    payloads: dict[int, dict[str, Any]]  # id -> payload of the song point
-    vectors: dict[int, Vector] = field(default_factory=dict)  # id -> vector, reused as is
-    texts: dict[int, str] = field(default_factory=dict)  # id -> text, embedded for ids without a vector
-    indexed_fields: dict[str, str] = field(default_factory=lambda: dict(SONG_FIELDS))
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-
-def _no_progress(total: int, description: str) -> AbstractContextManager[Bar]:
-    return nullcontext(_NoBar())
-
-
-def item_matrix(
-    items: ItemSet, embedder: Embedder, batch_size: int = 64, progress: Progress = _no_progress
-) -> ItemVectors:
-    """(item ids, unit vectors as rows): known vectors reused, the rest embedded in batches."""
-    ids = list(items.infos)
-    missing = [i for i in ids if i not in items.vectors]
-    absent = [i for i in missing if not items.texts.get(i)]
-    if absent:
-        raise ValueError(f"{len(absent)} items have neither a vector nor a text, e.g. item {absent[0]}")
-    encoded: dict[int, Vector] = {}
-    with progress(len(missing), "Embedding items") as bar:
-        for start in range(0, len(missing), batch_size * 8):
-            chunk = missing[start : start + batch_size * 8]
-            for item, vector in zip(chunk, embedder.encode([items.texts[i] for i in chunk], batch_size)):
-                encoded[item] = vector
-            bar.update(len(chunk))
-    matrix = np.asarray(
-        [items.vectors[i] if i in items.vectors else encoded[i] for i in ids], dtype=np.float32
-    )
-    return ids, matrix
-
-
-def preference_vectors(
-    users: Sequence[EvalUser], embedder: Embedder, batch_size: int = 64
-) -> dict[int, Vector | None]:
-    """{user id: preference vector or None}; each distinct stated-preference text is embedded once."""
-    texts = sorted({u.preference_text for u in users if u.preference is None and u.preference_text})
-    encoded = dict(zip(texts, embedder.encode(texts, batch_size))) if texts else {}
-    return {
-        u.user_id: u.preference if u.preference is not None else encoded.get(u.preference_text) for u in users
-    }
-
-
-def user_contexts(
-    users: Iterable[EvalUser],
-    index: Mapping[int, int],
-    matrix: Vector,
-    preferences: Mapping[int, Vector | None],
-) -> dict[int, UserContext]:
-    """{user id: UserContext} with taste vectors from training history only, as the app computes them."""
-    contexts: dict[int, UserContext] = {}
-    for user in users:
-        known = [(item, w) for item, w in user.history.items() if w and item in index]
-        rows = matrix[[index[item] for item, _ in known]] if known else np.zeros((0, matrix.shape[1]))
-        taste = taste_vector(rows, [w for _, w in known], preferences.get(user.user_id))
-        contexts[user.user_id] = UserContext(
-            user.user_id,
-            taste,
-            preferences.get(user.user_id),
-            tuple(user.emotions),
-            tuple(user.tags),
-            history=dict(user.history),
-            library=frozenset(user.library),
-        )
-    return contexts
-
-
-def user_points(users: Iterable[EvalUser], contexts: Mapping[int, UserContext]) -> list[Point]:
-    """The users collection's points: taste vector and unit sparse vector of training positives."""
-    return [
-        # cast: the condition below keeps the users with a taste vector
-        Point(
-            u.user_id,
-            cast(Vector, contexts[u.user_id].taste).tolist(),
-            {"user_id": u.user_id, "emotions": list(u.emotions), "tags": list(u.tags)},
-            contexts[u.user_id].sparse or None,
-        )
-        for u in users
-        if contexts[u.user_id].taste is not None
-    ]
-
-
-def build_store(
-    store: VectorStore, ids: Sequence[int], matrix: Vector, items: ItemSet, points: Iterable[Point]
-) -> VectorStore:
-    """Fill an empty store with the songs and users collections, as the app's index holds them."""
-    store.ensure_collection(SONGS, matrix.shape[1], items.indexed_fields)
-    store.ensure_collection(USERS, matrix.shape[1], USER_FIELDS, sparse=True)
-    store.upsert(SONGS, [Point(i, matrix[row].tolist(), items.payloads[i]) for row, i in enumerate(ids)])
-    store.upsert(USERS, points)
-    store.optimize(SONGS)
-    store.optimize(USERS)
-    return store
 
 
 def _runners(
@@ -209,21 +60,6 @@ def _runners(
         POPULAR: lambda ctx, k: popular_recommendations(ctx, catalog, k),
         RANDOM: lambda ctx, k: random_recommendations(ctx, ids, k, seed),
     }
-
-
-def prepare(
-    users: Sequence[EvalUser],
-    items: ItemSet,
-    embedder: Embedder,
-    progress: Progress = _no_progress,
-    vectors: ItemVectors | None = None,
-) -> tuple[list[int], Vector, dict[int, UserContext], SplitCatalog]:
-    """(ids, matrix, contexts, catalog) of a split: item vectors (given or embedded), users' training side."""
-    ids, matrix = vectors if vectors is not None else item_matrix(items, embedder, progress=progress)
-    index = {item: row for row, item in enumerate(ids)}
-    contexts = user_contexts(users, index, matrix, preference_vectors(users, embedder))
-    catalog = SplitCatalog(items.infos, {u.user_id: u.history for u in users}, (ids, matrix))
-    return ids, matrix, contexts, catalog
 
 
 def run_evaluation(

@@ -1,4 +1,4 @@
-"""The run behind `flask evaluate`: the app's own users and songs, split by app/services/evaluation.py.
+"""The run behind `flask evaluate`: the app's own users and songs, split by app/services/ops/evaluation.py.
 
 The split arrives as EvalUsers and an ItemSet already read from the database; nothing here reads or
 writes it, and the vectors live in throwaway stores (stores.py), never in the app's index.
@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..recommend.fusion import FusionParams
-from .harness import Embedder, EvalUser, ItemSet, Progress, _no_progress, item_matrix, run_evaluation
+from .harness import run_evaluation
+from .split import Embedder, EvalUser, ItemSet, Progress, _no_progress, item_matrix
 from .stores import temporary_stores
 from .validation import describe_fit, tune_fusion
 

@@ -23,7 +23,8 @@ from typing import Any, cast
 from ..recommend.fusion import DEFAULT_PARAMS, FusionParams
 from ..vectors import VectorStore
 from .files import load_split
-from .harness import APPROACHES, Bar, Embedder, ItemVectors, format_table, item_matrix, run_evaluation
+from .harness import APPROACHES, format_table, run_evaluation
+from .split import Bar, Embedder, ItemVectors, item_matrix
 from .stores import temporary_stores
 
 

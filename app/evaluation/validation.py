@@ -19,7 +19,7 @@ from ..recommend.items import UserContext, Vector
 from ..recommend.taste import taste_vector
 from ..vectors import VectorStore
 from .files import tags_from_log
-from .harness import (
+from .split import (
     Embedder,
     EvalUser,
     ItemSet,

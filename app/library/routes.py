@@ -3,7 +3,7 @@
 from flask import abort, current_app, render_template
 from flask_login import current_user, login_required
 
-from ..services.library import SECTIONS, library_page, section_counts, states_for
+from ..services.activity.library import SECTIONS, library_page, section_counts, states_for
 from ..web import is_htmx, page_arg
 from . import bp
 

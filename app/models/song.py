@@ -5,8 +5,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..catalog.parsing import PITCHES
 from ..extensions import db
+from ..spotify_csv.parsing import PITCHES
 from .types import DbId
 from .user import utcnow
 

@@ -5,7 +5,7 @@ from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaFiel
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..catalog.vocab import ACTIVITY_TAGS, EMOTIONS
+from ..spotify_csv.vocab import ACTIVITY_TAGS, EMOTIONS
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,9 +3,10 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..services import accounts, catalog, tokens
-from ..services.activity import event_count
-from ..services.vector_index import embedder
+from ..services.accounts import tokens, users
+from ..services.activity.events import event_count
+from ..services.catalog import browse
+from ..services.indexing.song_vectors import embedder
 from ..web import is_htmx
 from . import bp
 from .forms import ProfileForm, TokenForm
@@ -13,7 +14,7 @@ from .forms import ProfileForm, TokenForm
 
 def _profile_form():
     form = ProfileForm(obj=current_user)
-    form.set_tag_choices([genre for genre, _ in catalog.genre_counts(limit=30)], current_user.tags)
+    form.set_tag_choices([genre for genre, _ in browse.genre_counts(limit=30)], current_user.tags)
     return form
 
 
@@ -36,9 +37,7 @@ def show():
     form = _profile_form()
     if form.validate_on_submit():
         # Saving recomputes the taste vector (in update_profile), so recommendations follow at once.
-        accounts.update_profile(
-            current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data
-        )
+        users.update_profile(current_user, form.age.data, form.bio.data, form.emotions.data, form.tags.data)
         flash("Profile saved. Your recommendations now follow it.", "success")
         return redirect(url_for("profile.show"))
     # htmx swaps only 2xx answers: the form it posted gets its errors back with 200 to show them.

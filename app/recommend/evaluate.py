@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the evaluation is imported only when the alias runs
-    from ..evaluation.harness import Embedder
+    from ..evaluation.split import Embedder
 
 NOTICE = (
     "warning: `python -m app.recommend.evaluate` is deprecated and will be removed in the next "

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..catalog.vocab import ACTIVITY_FLAGS, FLAG_COLUMNS
+from ..spotify_csv.vocab import ACTIVITY_FLAGS, FLAG_COLUMNS
 from ..vectors.base import Hit, VectorStore
 from .items import NO_FILTERS, SONGS, CatalogData, Filters, Recommendation, UserContext
 

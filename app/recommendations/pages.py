@@ -9,8 +9,8 @@ candidates per list), for a button most views never press.
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
-from ..services.library import states_for
-from ..services.recommendations import recommend_for
+from ..services.activity.library import states_for
+from ..services.recommendations.lists import recommend_for
 from ..web import is_htmx, whole_number
 from . import bp
 

@@ -3,7 +3,7 @@
 With htmx the answer is the card's action row, with a toast (and for play the player bar) swapped
 out of band; without JavaScript it is a redirect back to the card (#song-<id>) with a flash message
 that carries the same Undo form. Undo is a real state change: a POST, with the CSRF token, that goes
-through app/services/activity.revert_activity.
+through app/services/activity/events.revert_activity.
 """
 
 from flask import (
@@ -18,9 +18,9 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next_url
-from ..services.activity import UNDO_KINDS, record_activity, revert_activity
-from ..services.history import get_song
-from ..services.library import states_for
+from ..services.activity.events import UNDO_KINDS, record_activity, revert_activity
+from ..services.activity.history import get_song
+from ..services.activity.library import states_for
 from ..web import found, is_htmx
 from . import bp
 

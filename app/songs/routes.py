@@ -3,11 +3,11 @@
 from flask import abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from ..catalog.vocab import ACTIVITY_TAGS, AUDIO_FEATURES, EMOTIONS
-from ..services import catalog
-from ..services.history import get_song
-from ..services.library import states_for
-from ..services.recommendations import similar_songs
+from ..services.activity.history import get_song
+from ..services.activity.library import states_for
+from ..services.catalog import browse
+from ..services.recommendations.lists import similar_songs
+from ..spotify_csv.vocab import ACTIVITY_TAGS, AUDIO_FEATURES, EMOTIONS
 from ..web import found, is_htmx, page_arg
 from . import bp
 
@@ -22,8 +22,8 @@ def browse_filters():
         "explicit": request.args.get("explicit", "").strip(),
         "sort": request.args.get("sort", "popularity"),
     }
-    if filters["sort"] not in catalog.SORTS:
-        abort(400, f"sort must be one of: {', '.join(catalog.SORTS)}")
+    if filters["sort"] not in browse.SORTS:
+        abort(400, f"sort must be one of: {', '.join(browse.SORTS)}")
     if filters["emotion"] and filters["emotion"] not in EMOTIONS:
         abort(400, f"emotion must be one of: {', '.join(EMOTIONS)}")
     if filters["explicit"] not in ("", "hide", "only"):
@@ -36,7 +36,7 @@ def browse_filters():
 def index():
     f = browse_filters()
     explicit = {"hide": False, "only": True}.get(f["explicit"])
-    songs = catalog.page_of_songs(
+    songs = browse.page_of_songs(
         page_arg(),
         current_app.config["SONGS_PER_PAGE"],
         f["q"],
@@ -50,8 +50,8 @@ def index():
         "songs": songs,
         "filters": f,
         "states": states_for(current_user.id, [s.id for s in songs.items]),
-        "genres": catalog.genre_counts(limit=60),
-        "sorts": list(catalog.SORTS),
+        "genres": browse.genre_counts(limit=60),
+        "sorts": list(browse.SORTS),
         "tags": ACTIVITY_TAGS,
     }
     if is_htmx():
@@ -71,10 +71,10 @@ def show(song_id):
         song=song,
         state=states.get(song.id),
         features=[(name, getattr(song, name)) for name in AUDIO_FEATURES],
-        tags=catalog.song_tags(song),
+        tags=browse.song_tags(song),
         radio=[(item["song"], item["reason"]) for item in radio["items"]],
         radio_states=states,
         degraded=radio["degraded"],
-        similar=catalog.similar_in_catalog(song.similar_songs),  # linked when the catalog holds them
+        similar=browse.similar_in_catalog(song.similar_songs),  # linked when the catalog holds them
         listen=request.args.get("listen") == "1",  # after Play without JavaScript: the player is loaded
     )

@@ -5,8 +5,8 @@ from collections import Counter
 from flask import render_template
 from flask_login import current_user, login_required
 
-from ..catalog.vocab import EMOTIONS
-from ..services.taste import NO_MOOD, MarkedSong, taste_page
+from ..services.recommendations.taste import NO_MOOD, MarkedSong, taste_page
+from ..spotify_csv.vocab import EMOTIONS
 from ..taste_map import HEIGHT, WIDTH, bars_width, fold_others, stacked_bars, top_keys
 from . import bp
 

@@ -36,10 +36,10 @@ def live_server(module_database_uri):
     """The app served on a free local port, with demo songs, users user0..user2 and their vectors."""
     from flask_migrate import upgrade
 
-    from app.services import seeding
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import embed_songs
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import embed_songs
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     app = create_app(
         {

@@ -98,10 +98,11 @@ def site(tmp_path_factory, module_database_uri):
     user0..user2 with activity, an admin; returns (app, base URL, the tracks song's id)."""
     from flask_migrate import upgrade
 
-    from app.services import accounts, seeding
-    from app.services.catalog_import import import_spotify_csv
-    from app.services.user_vectors import refresh_all_user_vectors
-    from app.services.vector_index import embed_songs
+    from app.services.accounts import users
+    from app.services.catalog.imports import import_spotify_csv
+    from app.services.indexing.song_vectors import embed_songs
+    from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.ops import seeding
 
     tmp = tmp_path_factory.mktemp("feel")
     tracks = tmp / "tracks.csv"
@@ -122,7 +123,7 @@ def site(tmp_path_factory, module_database_uri):
         import_spotify_csv(tracks)
         seeding.seed_users(3, seed=4)
         seeding.seed_activities(per_user=20, seed=4)
-        admin = accounts.register_user(ADMIN, PASSWORD)
+        admin = users.register_user(ADMIN, PASSWORD)
         admin.is_admin = True
         db.session.commit()
         embed_songs()

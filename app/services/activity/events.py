@@ -1,0 +1,161 @@
+"""Recording what users do with songs: the event log and the per-song state, in one transaction.
+
+Concurrent actions of one user on one song (two tabs, a double click, API clients) are serialised
+by the state row: an upsert (INSERT ... ON CONFLICT DO UPDATE) creates or locks it before it is
+read, so each action reads the state the previous one committed, and the event log's order (by
+id) is the order the state changed in. On PostgreSQL the lock is the row's; SQLite has one
+writer, and the upsert makes this transaction that writer.
+"""
+
+import logging
+
+import sqlalchemy as sa
+from flask_login import current_user
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
+
+from ...extensions import db
+from ...models import ACTIVITY_KINDS, ActivityEvent, User, UserSong, utcnow
+from ..indexing.user_vectors import refresh_user_vector
+from ..recommendations import item_model
+from ..recommendations.cache import bump_versions
+
+log = logging.getLogger(__name__)
+
+
+def validate_activity(kind, value=None):
+    """Raise ValueError with a clear message for an unknown kind or a bad rating."""
+    if kind not in ACTIVITY_KINDS:
+        raise ValueError(f"unknown activity {kind!r}: expected one of {', '.join(ACTIVITY_KINDS)}")
+    if kind == "rate":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise ValueError(f"a rating must be a whole number from 1 to 5, not {value!r}")
+    elif value is not None:
+        raise ValueError(f"'{kind}' takes no value")
+
+
+def record_activity(user_id, song_id, kind, value=None, at=None):
+    """Append one event and update the user's state for the song; commits both or neither."""
+    return _record(user_id, song_id, kind, value, at, forget_if_empty=False)
+
+
+# What each undoable action is undone by. Undo records the opposite event (the log stays append-only).
+UNDO_KINDS = {
+    "like": "unlike",
+    "unlike": "like",
+    "dislike": "undislike",
+    "undislike": "dislike",
+    "bookmark": "unbookmark",
+    "unbookmark": "bookmark",
+    "rate": "unrate",
+}  # a first rating only: a changed one has no earlier value to go back to
+
+
+def revert_activity(user_id: int, song_id: int, kind: str) -> UserSong | None:
+    """Record `kind` as the undo of an earlier action, and forget the song's state if nothing is left.
+
+    `kind` is the restoring event (e.g. "undislike" undoes a dislike). Every list excludes the songs
+    a user has a state for, so a state left empty (no play, like, rating, bookmark or dislike) is
+    deleted in the same transaction: an undone dislike brings the song back to the lists. Returns
+    the state, or None when it was forgotten. ValueError for a kind that undoes nothing.
+    """
+    if kind not in UNDO_KINDS.values():
+        expected = ", ".join(sorted(set(UNDO_KINDS.values())))
+        raise ValueError(f"cannot undo with {kind!r}: expected one of {expected}")
+    return _record(user_id, song_id, kind, None, None, forget_if_empty=True)
+
+
+def _is_empty(state):
+    return not (state.play_count or state.liked or state.rating or state.bookmarked or state.disliked)
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _locked_state(user_id: int, song_id: int) -> UserSong:
+    """The user's state row for the song, created empty when missing, locked until the commit."""
+    insert = _INSERTS.get(db.session.get_bind().dialect.name)
+    if insert is not None:
+        # ON CONFLICT DO UPDATE (a no-op update) rather than DO NOTHING and then SELECT ... FOR
+        # UPDATE: the latter finds nothing when a concurrent undo deletes the row it left empty, and
+        # with 8 threads a retry lost that race 3 times running; the upsert ends with the row
+        # inserted or locked, PostgreSQL retrying internally when the row it waited for is deleted.
+        empty = UserSong.empty(user_id, song_id)
+        values = {column.key: getattr(empty, column.key) for column in UserSong.__table__.columns}
+        statement = insert(UserSong).values(**{**values, "updated_at": utcnow()})
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "song_id"], set_={"updated_at": UserSong.__table__.c.updated_at}
+            )
+        )
+    state = db.session.get(
+        UserSong, (user_id, song_id), populate_existing=True, with_for_update=insert is None
+    )
+    if state is None:  # another dialect: the primary key refuses a concurrent duplicate
+        state = UserSong.empty(user_id, song_id)
+        db.session.add(state)
+    return state
+
+
+def _record(user_id, song_id, kind, value, at, forget_if_empty):
+    validate_activity(kind, value)
+    try:
+        state = _locked_state(user_id, song_id)
+        at = at or utcnow()  # taken under the lock, so the log's times follow its order
+        state.apply(kind, value, at)
+        db.session.add(ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at))
+        if forget_if_empty and _is_empty(state):
+            if sa.inspect(state).persistent:
+                db.session.delete(state)
+            else:  # created above for this event (a dialect without ON CONFLICT): never stored
+                db.session.expunge(state)
+            state = None
+        # Every kind changes what the user's lists exclude or rank by: their cached lists go stale
+        # with this commit, on every worker. (A request already computing with the old taste
+        # vector while it is refreshed below may cache that list under the new version: its
+        # exclusions are right, only the ranking lags by this one action until the TTL.)
+        bump_versions([user_id])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    # After the commit, so the next request already sees the new taste vector.
+    _refresh_taste(user_id)
+    item_model.holder().note_activity()  # starts or schedules a background refit; never waits
+    return state
+
+
+def _refresh_taste(user_id: int) -> None:
+    """Recompute the user's taste vector from the activity committed so far.
+
+    The user's row is locked first (PostgreSQL's FOR NO KEY UPDATE, which leaves the foreign-key
+    checks of the user's other actions free; SQLite ignores it), so concurrent actions of one user
+    refresh one after the other and the last commit computes from the last state. Where
+    the lock does not hold, two first refreshes can both insert the vector row, or one update the
+    row the other deleted: that is retried, computing again from the winner's commit.
+    """
+    for attempt in range(3):
+        try:
+            db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+            refresh_user_vector(user_id)
+            return
+        except (sa.exc.IntegrityError, StaleDataError) as exc:
+            db.session.rollback()
+            log.info("taste vector of user %s written concurrently (try %d): %s", user_id, attempt + 1, exc)
+    log.warning("taste vector of user %s not refreshed after 3 tries; their next action does it", user_id)
+
+
+def state_for(song, user=None):
+    """The given (or current) user's state for a song, or None."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.get(UserSong, (user.id, song.id))
+
+
+def event_count(user_id=None):
+    """How many events are logged, for one user or for everyone."""
+    query = sa.select(sa.func.count()).select_from(ActivityEvent)
+    if user_id is not None:
+        query = query.where(ActivityEvent.user_id == user_id)
+    return db.session.scalar(query)

@@ -1,0 +1,4 @@
+"""The catalog, the songs the site holds as the pages and the API see them: browse.py searches, filters,
+pages and counts songs and gives a song's JSON, shared by pages, API and caches; imports.py streams
+Spotify CSV exports (read by app/spotify_csv/) into the songs table, idempotent and atomic per batch.
+"""

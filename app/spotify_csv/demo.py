@@ -1,0 +1,339 @@
+"""Deterministic generator of a synthetic demo catalog in the Kaggle lyrics+emotion CSV schema."""
+
+import argparse
+import calendar
+import csv
+import random
+import re
+from pathlib import Path
+
+from . import demo_words as words
+from .demo_words import EMOTION_BIAS, EMOTION_SHIFT, EMOTION_WEIGHTS, GENRES, PROFILES
+from .schemas import LYRICS_HEADER
+from .vocab import ACTIVITY_FLAGS, EMOTIONS
+
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "demo_songs.csv"
+DEFAULT_COUNT = 2000
+DEFAULT_SEED = 20261127
+MIN_COUNT = 10  # three distinct similar songs per row need a few other artists
+LAST_YEAR = 2025
+PITCHES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+# Activity rules on the 0-100 features and BPM (every bound is inclusive):
+#   party: danceability and energy high        study: instrumental or acoustic, and little speech
+#   relaxation: calm and acoustic              exercise / running: energetic and fast
+#   yoga: calm and slow                        driving: mid-high energy, upbeat
+#   social: danceable and upbeat               morning: upbeat with moderate energy
+THRESHOLDS = {
+    "party_dance": 70,
+    "party_energy": 70,
+    "study_instrumental": 50,
+    "study_acoustic": 70,
+    "study_speech_max": 8,
+    "relax_energy_max": 40,
+    "relax_acoustic": 55,
+    "exercise_energy": 75,
+    "exercise_tempo": 120,
+    "running_energy": 70,
+    "running_tempo": 135,
+    "yoga_energy_max": 40,
+    "yoga_tempo_max": 105,
+    "drive_energy": 55,
+    "drive_energy_max": 90,
+    "drive_pos": 55,
+    "social_dance": 65,
+    "social_pos": 60,
+    "morning_pos": 60,
+    "morning_energy": 40,
+    "morning_energy_max": 75,
+}
+
+
+def activity_flags(song):
+    """Return {"Good for ...": bool} for a song's features (numbers or numeric strings)."""
+    e, d, p, s, a, i, t = (
+        int(song[k])
+        for k in (
+            "Energy",
+            "Danceability",
+            "Positiveness",
+            "Speechiness",
+            "Acousticness",
+            "Instrumentalness",
+            "Tempo",
+        )
+    )
+    th = THRESHOLDS
+    rules = {
+        "party": d >= th["party_dance"] and e >= th["party_energy"],
+        "study": (i >= th["study_instrumental"] or a >= th["study_acoustic"]) and s <= th["study_speech_max"],
+        "relaxation": e <= th["relax_energy_max"] and a >= th["relax_acoustic"],
+        "exercise": e >= th["exercise_energy"] and t >= th["exercise_tempo"],
+        "running": e >= th["running_energy"] and t >= th["running_tempo"],
+        "yoga": e <= th["yoga_energy_max"] and t <= th["yoga_tempo_max"],
+        "driving": th["drive_energy"] <= e <= th["drive_energy_max"] and p >= th["drive_pos"],
+        "social": d >= th["social_dance"] and p >= th["social_pos"],
+        "morning": p >= th["morning_pos"] and th["morning_energy"] <= e <= th["morning_energy_max"],
+    }
+    return {header: rules[tag] for tag, (_, header) in ACTIVITY_FLAGS.items()}
+
+
+def ordinal(day):
+    """Return a day of the month with its English suffix: 1st, 2nd, 3rd, 11th, 22nd."""
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def _level(rng, mean, sd):
+    return max(0, min(100, round(rng.gauss(mean, sd))))
+
+
+def _pools(genre, emotion):
+    """Placeholder name -> candidate words, for one genre and emotion."""
+    nouns, verbs = words.GENRE_WORDS[genre]
+    emo = words.EMOTION_WORDS[emotion]
+    return {"ea": emo["adj"], "en": emo["noun"], "ev": emo["verb"], "gn": nouns, "gv": verbs, **words.FILLER}
+
+
+def _fill(rng, template, pools, title=""):
+    """Fill a template, drawing a fresh word for every placeholder; capitals give Title Case."""
+
+    def pick(match):
+        key = match.group(1)
+        if key == "t":
+            return title.lower()
+        word = rng.choice(pools[key.lower()])
+        return word.title() if key.isupper() else word
+
+    return re.sub(r"\{(\w+)\}", pick, template)
+
+
+def _unique(rng, templates, pools, used):
+    """Fill random templates until the result is not in `used`, then record it."""
+    for _ in range(50):
+        text = _fill(rng, rng.choice(templates), pools)
+        if text not in used:
+            break
+    while text in used:  # a crowded artist: number the repeat rather than loop forever
+        text += " II"
+    used.add(text)
+    return text
+
+
+def _pick_emotion(rng, genre):
+    bias = EMOTION_BIAS.get(genre, {})
+    weights = [EMOTION_WEIGHTS[e] * bias.get(e, 1) for e in EMOTIONS]
+    return rng.choices(EMOTIONS, weights)[0]
+
+
+def _artist(rng, genre, used_names):
+    styles = words.NAME_STYLES.get(genre, ["solo", "solo", "band"])
+    for _ in range(200):
+        style = rng.choice(styles)
+        if style == "solo":
+            name = f"{rng.choice(words.FIRST_NAMES)} {rng.choice(words.LAST_NAMES)}"
+        elif style == "stage":
+            prefix = rng.choice(words.STAGE_PREFIXES.get(genre, ["Kid"]))
+            name = f"{prefix} {rng.choice(words.STAGE_WORDS)}"
+        elif style == "mono":
+            name = rng.choice(words.STAGE_WORDS) + rng.choice(["", "x", "wave", "core"])
+        elif style == "ensemble":
+            name = f"{rng.choice(words.LAST_NAMES)} {rng.choice(words.ENSEMBLES[genre])}"
+        else:
+            name = rng.choice(["The ", ""]) + (
+                f"{rng.choice(words.BAND_ADJECTIVES)} {rng.choice(words.BAND_NOUNS)}"
+            )
+        if name not in used_names:
+            break
+    else:
+        raise RuntimeError("ran out of artist names")
+    used_names.add(name)
+    subs = rng.sample(words.SUBGENRES[genre], rng.choices([0, 1, 2], [50, 35, 15])[0])
+    return {
+        "name": name,
+        "genre": genre,
+        "tag": ",".join([genre, *subs]),
+        "fame": rng.gauss(0, 12),
+        "titles": set(),
+        "albums": set(),
+    }
+
+
+def _album_sizes(rng, remaining):
+    """Songs per album for one artist (1-4 albums of 2-5), cut to fit the songs still needed."""
+    sizes, total = [], 0
+    for size in (rng.randint(2, 5) for _ in range(rng.randint(1, 4))):
+        size = min(size, remaining - total)
+        if size <= 0:
+            break
+        sizes.append(size)
+        total += size
+    if len(sizes) > 1 and sizes[-1] == 1:  # no one-song album from the cut
+        last = sizes.pop()
+        sizes[-1] += last
+    return sizes
+
+
+def _lyrics(rng, genre, emotion, title, target):
+    """Verses and a repeated chorus, lines joined with spaces, about `target` words long."""
+    pools = _pools(genre, emotion)
+    chorus = [_fill(rng, rng.choice(words.CHORUS_TEMPLATES), pools, title) for _ in range(2)]
+    if genre in words.INTERJECTIONS and rng.random() < 0.6:
+        chorus.append(words.INTERJECTIONS[genre])
+    lines, count, section = [], 0, 0
+    while count < target:
+        verse = [_fill(rng, rng.choice(words.VERSE_TEMPLATES), pools) for _ in range(rng.randint(2, 4))]
+        for line in verse if section % 2 == 0 else chorus:
+            line = line[0].upper() + line[1:]
+            lines.append(line)
+            count += len(line.split())
+            if count >= target:
+                break
+        section += 1
+    return " ".join(lines)
+
+
+def _song(rng, artist, album):
+    genre, prof = artist["genre"], PROFILES[artist["genre"]]
+    emotion = album["mood"] if rng.random() < 0.55 else _pick_emotion(rng, genre)
+    title = _unique(rng, words.TITLE_TEMPLATES, _pools(genre, emotion), artist["titles"])
+    de, dd, dp = EMOTION_SHIFT[emotion]
+    energy = _level(rng, prof.energy + de, 11)
+    lift = energy - prof.energy  # louder, faster, less acoustic when a song runs hot
+    seconds = max(95, min(1500, round(rng.gauss(prof.seconds, prof.seconds * 0.18))))
+    minor_share = 0.55 if emotion in ("sadness", "fear") else 0.35
+    beat = rng.random()
+    explicit = prof.explicit + (0.15 if emotion == "anger" else 0)
+    song = {
+        "Artist(s)": artist["name"],
+        "song": title,
+        "text": _lyrics(rng, genre, emotion, title, rng.randint(*prof.lyric)),
+        "Length": f"{seconds // 60:02d}:{seconds % 60:02d}",
+        "emotion": emotion,
+        "Genre": artist["tag"],
+        "Album": album["name"],
+        "Release Date": album["date"],
+        "Key": f"{rng.choice(PITCHES)} {'min' if rng.random() < minor_share else 'Maj'}",
+        "Tempo": max(50, min(210, round(rng.gauss(prof.tempo[0] + 0.3 * lift, prof.tempo[1])))),
+        "Loudness (db)": f"{_loudness(rng, prof, lift):.2f}db",
+        "Time signature": "3/4" if beat < prof.waltz else "5/4" if beat > 0.99 else "4/4",
+        "Explicit": "Yes" if rng.random() < explicit else "No",
+        "Popularity": _level(rng, prof.popular + artist["fame"], 10),
+        "Energy": energy,
+        "Danceability": _level(rng, prof.dance + dd, 10),
+        "Positiveness": _level(rng, prof.pos + dp, 12),
+        "Speechiness": _level(rng, prof.speech, 2 + 0.35 * prof.speech),
+        "Liveness": _level(rng, prof.live, 4 + 0.4 * prof.live),
+        "Acousticness": _level(rng, prof.acoustic - 0.3 * lift, 6 + 0.1 * prof.acoustic),
+        "Instrumentalness": _level(rng, prof.instr, 3 + 0.3 * prof.instr),
+    }
+    song.update({k: int(v) for k, v in activity_flags(song).items()})
+    return song
+
+
+def _add_features(rng, songs, artists):
+    """Credit a guest from the same genre on a few songs, as "Main,Guest"."""
+    by_genre = {g: [a["name"] for a in artists if a["genre"] == g] for g in GENRES}
+    for song in songs:
+        peers = [n for n in by_genre[song["genre"]] if n != song["main"]]
+        if peers and rng.random() < 0.07:
+            song["Artist(s)"] += "," + rng.choice(peers)
+
+
+def _add_similar(rng, songs):
+    """Pick three other songs per song, same genre and emotion first, with descending scores."""
+    by_mood, by_genre = {}, {}
+    for index, song in enumerate(songs):
+        by_mood.setdefault((song["genre"], song["emotion"]), []).append(index)
+        by_genre.setdefault(song["genre"], []).append(index)
+    everyone = range(len(songs))
+    # A closer match earns a higher score band; scores stay in (0.9, 1.0].
+    bands = ((0.95, 1.0), (0.92, 0.97), (0.9, 0.94))
+    for song in songs:
+        picked = []
+        for band, pool in zip(
+            bands, (by_mood[song["genre"], song["emotion"]], by_genre[song["genre"]], everyone)
+        ):
+            if len(picked) == 3:
+                break
+            taken = [j for j, _ in picked]
+            others = [j for j in pool if songs[j]["main"] != song["main"] and j not in taken]
+            for j in rng.sample(others, min(3 - len(picked), len(others))):
+                low, high = band
+                picked.append((j, high - (high - low) * rng.random()))
+        picked.sort(key=lambda pair: -pair[1])
+        for n, (j, score) in enumerate(picked, start=1):
+            song[f"Similar Artist {n}"] = songs[j]["Artist(s)"]
+            song[f"Similar Song {n}"] = songs[j]["song"]
+            song[f"Similarity Score {n}"] = repr(score)
+
+
+def build_catalog(count=DEFAULT_COUNT, seed=DEFAULT_SEED):
+    """Return the demo songs as dicts keyed by LYRICS_HEADER (same seed, same songs)."""
+    if count < MIN_COUNT:
+        raise ValueError(f"count must be at least {MIN_COUNT}")
+    rng = random.Random(seed)
+    artists, songs, used_names = [], [], set()
+    while len(songs) < count:
+        # The first artists cycle through every genre so small catalogs still cover them all.
+        genre = (
+            GENRES[len(artists)]
+            if len(artists) < len(GENRES)
+            else rng.choices(GENRES, [PROFILES[g].weight for g in GENRES])[0]
+        )
+        artist = _artist(rng, genre, used_names)
+        artists.append(artist)
+        year = rng.randint(*PROFILES[genre].era)
+        # A cap per artist leaves small catalogs enough other artists to be "similar".
+        budget = min(count - len(songs), max(2, count // 4))
+        for size in _album_sizes(rng, budget):
+            month = rng.randint(1, 12)
+            day = rng.randint(1, calendar.monthrange(year, month)[1])
+            mood = _pick_emotion(rng, genre)
+            album = {
+                "mood": mood,
+                "date": f"{ordinal(day)} {calendar.month_name[month]} {year}",
+                "name": _unique(rng, words.ALBUM_TEMPLATES, _pools(genre, mood), artist["albums"]),
+            }
+            for _ in range(size):
+                song = _song(rng, artist, album)
+                song.update(main=artist["name"], genre=genre)
+                songs.append(song)
+            year = min(LAST_YEAR, year + rng.randint(1, 4))
+    _add_features(rng, songs, artists)
+    _add_similar(rng, songs)
+    rng.shuffle(songs)
+    return [{column: song[column] for column in LYRICS_HEADER} for song in songs]
+
+
+def generate_demo_catalog(path, count=DEFAULT_COUNT, seed=DEFAULT_SEED):
+    """Write a `count`-song demo catalog CSV to `path` and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(LYRICS_HEADER)
+        for song in build_catalog(count, seed):
+            writer.writerow([song[column] for column in LYRICS_HEADER])
+    return path
+
+
+def main(argv=None):
+    """Command line: python -m app.spotify_csv.demo [--out PATH] [--count N] [--seed N]."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="CSV file to write")
+    parser.add_argument("--count", type=int, default=DEFAULT_COUNT, help="number of songs")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    args = parser.parse_args(argv)
+    path = generate_demo_catalog(args.out, args.count, args.seed)
+    print(f"wrote {args.count} songs to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+def _loudness(rng, prof, lift):
+    """A song's loudness in dB: its genre's level, a little louder with energy, clipped to -35..-1."""
+    return max(-35.0, min(-1.0, rng.gauss(prof.loud + 0.05 * lift, 1.2 + 0.1 * abs(prof.loud))))
