@@ -1,11 +1,16 @@
 """Database engine settings: SQLite gets WAL, a busy timeout, enforced foreign keys and Unicode lower case."""
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 # Registered on every SQLite connection: SQLite's own lower() folds ASCII only, PostgreSQL's (a
 # UTF-8 LC_CTYPE, as Debian's clusters have) folds every letter. Search calls this one for text
 # outside ASCII, so "émile" finds "ÉMILE" on both backends.
 UNICODE_LOWER = "unicode_lower"
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def unicode_lower(value: object) -> object:
@@ -34,3 +39,23 @@ def configure_sqlite(app):
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 sa.event.listen(engine, "connect", on_connect)
+
+
+def dialect_insert(session: Any) -> Callable[..., Any] | None:
+    """The INSERT construct with ON CONFLICT for the session's database (PostgreSQL or SQLite), or
+    None for another database."""
+    return _INSERTS.get(session.get_bind().dialect.name)
+
+
+def upsert(session: Any, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]) -> None:
+    """Write rows in one INSERT ... ON CONFLICT (key) DO UPDATE: each row ends written whatever a
+    concurrent transaction inserted or deleted meanwhile, where a read, then an INSERT or an
+    UPDATE, raises a unique violation or updates nothing when two writers meet."""
+    if not rows:
+        return
+    insert = dialect_insert(session)
+    if insert is None:  # pragma: no cover - the app runs on PostgreSQL and SQLite only
+        raise NotImplementedError(f"no upsert for {session.get_bind().dialect.name}")
+    statement = insert(table)
+    updated = {name: statement.excluded[name] for name in rows[0] if name not in key}
+    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updated), list(rows))

@@ -11,11 +11,10 @@ import logging
 
 import sqlalchemy as sa
 from flask_login import current_user
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.exc import StaleDataError
 
+from ...database import dialect_insert
 from ...extensions import db
-from ...models import ACTIVITY_KINDS, ActivityEvent, User, UserSong, utcnow
+from ...models import ACTIVITY_KINDS, ActivityEvent, UserSong, utcnow
 from ..indexing.user_vectors import refresh_user_vector
 from ..recommendations import item_model
 from ..recommendations.cache import bump_versions
@@ -69,12 +68,9 @@ def _is_empty(state):
     return not (state.play_count or state.liked or state.rating or state.bookmarked or state.disliked)
 
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
 def _locked_state(user_id: int, song_id: int) -> UserSong:
     """The user's state row for the song, created empty when missing, locked until the commit."""
-    insert = _INSERTS.get(db.session.get_bind().dialect.name)
+    insert = dialect_insert(db.session)
     if insert is not None:
         # ON CONFLICT DO UPDATE (a no-op update) rather than DO NOTHING and then SELECT ... FOR
         # UPDATE: the latter finds nothing when a concurrent undo deletes the row it left empty, and
@@ -119,30 +115,12 @@ def _record(user_id, song_id, kind, value, at, forget_if_empty):
     except Exception:
         db.session.rollback()
         raise
-    # After the commit, so the next request already sees the new taste vector.
-    _refresh_taste(user_id)
+    # After the commit, so the next request already sees the new taste vector. It locks the user's
+    # row and upserts, so concurrent actions of one user refresh one after the other and the last
+    # commit computes from the last state.
+    refresh_user_vector(user_id)
     item_model.holder().note_activity()  # starts or schedules a background refit; never waits
     return state
-
-
-def _refresh_taste(user_id: int) -> None:
-    """Recompute the user's taste vector from the activity committed so far.
-
-    The user's row is locked first (PostgreSQL's FOR NO KEY UPDATE, which leaves the foreign-key
-    checks of the user's other actions free; SQLite ignores it), so concurrent actions of one user
-    refresh one after the other and the last commit computes from the last state. Where
-    the lock does not hold, two first refreshes can both insert the vector row, or one update the
-    row the other deleted: that is retried, computing again from the winner's commit.
-    """
-    for attempt in range(3):
-        try:
-            db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update(key_share=True))
-            refresh_user_vector(user_id)
-            return
-        except (sa.exc.IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            log.info("taste vector of user %s written concurrently (try %d): %s", user_id, attempt + 1, exc)
-    log.warning("taste vector of user %s not refreshed after 3 tries; their next action does it", user_id)
 
 
 def state_for(song, user=None):

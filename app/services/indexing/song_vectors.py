@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
+from ...database import upsert
 from ...embeddings import shared_embedder, song_text, text_hash
 from ...extensions import db
 from ...models import Song, SongVector, UserVector, from_blob, to_blob, utcnow
@@ -278,11 +279,13 @@ def _release_freed_memory():
 def _write_song_vectors(songs, vectors, digests, model_name):
     # Point first, SQL second: a committed hash always means the point exists.
     vector_store().upsert(SONGS, [Point(s.id, v.tolist(), song_payload(s)) for s, v in zip(songs, vectors)])
-    ids = [song.id for song in songs]
     now = utcnow()
-    db.session.execute(sa.delete(SongVector).where(SongVector.song_id.in_(ids)))
-    db.session.execute(
-        sa.insert(SongVector),
+    # One upsert, not a delete and an insert: two runs embedding the same song at once (two
+    # `flask seed embeddings`, or an admin's edit during one) both end written, where the insert
+    # of the second raised a unique violation.
+    upsert(
+        db.session,
+        SongVector.__table__,
         [
             {
                 "song_id": s.id,
@@ -294,6 +297,7 @@ def _write_song_vectors(songs, vectors, digests, model_name):
             }
             for s, v, d in zip(songs, vectors, digests)
         ],
+        ["song_id"],
     )
     db.session.commit()
 

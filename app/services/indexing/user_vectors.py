@@ -8,6 +8,7 @@ import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
+from ...database import upsert
 from ...embeddings import preference_text, text_hash
 from ...extensions import db
 from ...models import SongVector, User, UserSong, UserVector, from_blob, to_blob, utcnow
@@ -86,8 +87,15 @@ def refresh_user_vectors(user_ids: Iterable[int], on_step: Callable[[int], objec
     """Recompute and index the taste vectors of these users; returns how many have one.
 
     SQL keeps each vector even when the store is down; the row is then marked unindexed for sync.
+    The users' rows are locked first, in id order (PostgreSQL's FOR NO KEY UPDATE; SQLite has one
+    writer anyway), so two refreshes of one user (a like and a profile save at once) run one after
+    the other, and the vector rows are written by one upsert and one delete, which cannot collide.
     """
-    users = db.session.scalars(sa.select(User).where(User.id.in_(list(user_ids))).order_by(User.id)).all()
+    ids = sorted(set(user_ids))
+    db.session.execute(
+        sa.select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update(key_share=True)
+    )
+    users = db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id)).all()
     cached = {
         row.user_id: row
         for row in db.session.scalars(
@@ -96,35 +104,34 @@ def refresh_user_vectors(user_ids: Iterable[int], on_step: Callable[[int], objec
     }
     preferences = _preference_vectors(users, cached)
     points: list[Point]
-    written: list[UserVector]
+    written: list[dict[str, Any]]
     gone: list[int]
     points, written, gone = [], [], []
     for user in users:
-        ids, vectors, weights = user_signals(user.id)
+        signal_ids, vectors, weights = user_signals(user.id)
         pref_hash, pref_vector = preferences[user.id]
         taste = taste_vector(vectors, weights, pref_vector)
-        row = cached.get(user.id)
         if taste is None:
             gone.append(user.id)
-            if row is not None:
-                db.session.delete(row)
         else:
-            if row is None:
-                row = UserVector(user_id=user.id)
-                db.session.add(row)
-            row.preference_hash = pref_hash
-            row.preference_vector = b"" if pref_vector is None else to_blob(pref_vector)
-            row.taste_vector = to_blob(taste)
-            row.positives = sum(1 for w in weights if w > 0)
-            row.updated_at = utcnow()
-            sparse = _unit_sparse({song_id: float(w) for song_id, w in zip(ids, weights) if w > 0})
+            written.append(
+                {
+                    "user_id": user.id,
+                    "preference_hash": pref_hash,
+                    "preference_vector": b"" if pref_vector is None else to_blob(pref_vector),
+                    "taste_vector": to_blob(taste),
+                    "positives": sum(1 for w in weights if w > 0),
+                    "updated_at": utcnow(),
+                }
+            )
+            sparse = _unit_sparse({song_id: float(w) for song_id, w in zip(signal_ids, weights) if w > 0})
             points.append(Point(user.id, taste.tolist(), user_payload(user), sparse or None))
-            written.append(row)
         if on_step:
             on_step(1)
     indexed = _write_points(points, gone)
-    for row in written:
-        row.indexed = indexed
+    upsert(db.session, UserVector.__table__, [{**row, "indexed": indexed} for row in written], ["user_id"])
+    if gone:
+        db.session.execute(sa.delete(UserVector).where(UserVector.user_id.in_(gone)))
     db.session.commit()
     return len(written)
 
