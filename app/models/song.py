@@ -10,6 +10,8 @@ from ..spotify_csv.parsing import PITCHES
 from .types import DbId
 from .user import utcnow
 
+SEARCHED_COLUMNS = ("title", "artist", "album")
+
 
 class Song(db.Model):
     __tablename__ = "songs"
@@ -64,6 +66,16 @@ class Song(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    # Search is ILIKE '%text%' on these three columns (services/catalog.song_query). On PostgreSQL a
+    # trigram GIN index per column answers it without reading the table; SQLite has no such index
+    # and scans. The migration creates them with the pg_trgm extension.
+    __table_args__ = tuple(
+        sa.Index(
+            f"ix_songs_{column}_trgm", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+        ).ddl_if(dialect="postgresql")
+        for column in SEARCHED_COLUMNS
     )
 
     @property
