@@ -3,7 +3,7 @@
     SPOTIFY_SAMPLE_CSV=../shared/data/spotify_lyrics_emotion_sample.csv python bench/search.py --songs 100000
 
 Imports the sample replicated to --songs rows into a throwaway PostgreSQL cluster (tests/servers.py),
-times a browse page with a search (services.catalog.page_of_songs: the page and its match count)
+times a browse page with a search (services/catalog/browse.page_of_songs: the page and its match count)
 for a few kinds of text, then drops the trigram indexes (migration f2b7c41e9a05) and times the
 same searches again in the same run. SQLite, which has no index for LIKE '%text%', is timed on the
 same rows for reference.
@@ -41,7 +41,7 @@ def _app(url):
 
 
 def _timings(app):
-    from app.services.catalog import page_of_songs
+    from app.services.catalog.browse import page_of_songs
 
     result = {}
     with app.app_context():
@@ -60,7 +60,7 @@ def _load(url, csv_path):
     from flask_migrate import upgrade
 
     from app.extensions import db
-    from app.services.catalog_import import import_spotify_csv
+    from app.services.catalog.imports import import_spotify_csv
 
     app = _app(url)
     with app.app_context():

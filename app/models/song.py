@@ -68,7 +68,7 @@ class Song(db.Model):
         sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    # Search is ILIKE '%text%' on these three columns (services/catalog.song_query). On PostgreSQL a
+    # Search is ILIKE '%text%' on these three columns (services/catalog/browse.song_query). On PostgreSQL a
     # trigram GIN index per column answers it without reading the table; SQLite has no such index
     # and scans. The migration creates them with the pg_trgm extension.
     __table_args__ = tuple(
