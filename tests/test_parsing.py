@@ -108,6 +108,13 @@ def test_time_signature_and_pitch_class():
         p.parse_pitch_class("12")
 
 
+def test_a_time_signature_with_no_beats_is_a_bad_value_not_a_crash():
+    # "/4" left parse_int(""), None, to a comparison: a TypeError that escaped the reader's
+    # per-row ValueError handling and stopped the whole import.
+    with pytest.raises(ValueError, match="out of range"):
+        p.parse_time_signature("/4")
+
+
 def test_split_list_trims_and_drops_repeats():
     assert p.split_list("hip hop, trap ,hip hop,,cloud rap", ",") == ["hip hop", "trap", "cloud rap"]
 

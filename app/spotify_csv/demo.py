@@ -3,12 +3,15 @@
 import argparse
 import calendar
 import csv
+import os
 import random
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 from . import demo_words as words
-from .demo_words import EMOTION_BIAS, EMOTION_SHIFT, EMOTION_WEIGHTS, GENRES, PROFILES
+from .demo_words import EMOTION_BIAS, EMOTION_SHIFT, EMOTION_WEIGHTS, GENRES, PROFILES, Profile
 from .schemas import LYRICS_HEADER
 from .vocab import ACTIVITY_FLAGS, EMOTIONS
 
@@ -48,8 +51,28 @@ THRESHOLDS = {
     "morning_energy_max": 75,
 }
 
+# A demo song: CSV column (and, while building, "main" and "genre") -> text or a 0-100 number.
+Cell = str | int
+DemoSong = dict[str, Cell]
+Pools = dict[str, list[str]]  # template placeholder -> candidate words
 
-def activity_flags(song):
+
+class _Artist(TypedDict):
+    name: str
+    genre: str
+    tag: str  # the Genre cell: the genre, then any subgenres
+    fame: float  # shifts the popularity of every song of theirs
+    titles: set[str]
+    albums: set[str]
+
+
+class _Album(TypedDict):
+    mood: str
+    date: str
+    name: str
+
+
+def activity_flags(song: Mapping[str, str | float]) -> dict[str, bool]:
     """Return {"Good for ...": bool} for a song's features (numbers or numeric strings)."""
     e, d, p, s, a, i, t = (
         int(song[k])
@@ -78,27 +101,27 @@ def activity_flags(song):
     return {header: rules[tag] for tag, (_, header) in ACTIVITY_FLAGS.items()}
 
 
-def ordinal(day):
+def ordinal(day: int) -> str:
     """Return a day of the month with its English suffix: 1st, 2nd, 3rd, 11th, 22nd."""
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
 
 
-def _level(rng, mean, sd):
+def _level(rng: random.Random, mean: float, sd: float) -> int:
     return max(0, min(100, round(rng.gauss(mean, sd))))
 
 
-def _pools(genre, emotion):
+def _pools(genre: str, emotion: str) -> Pools:
     """Placeholder name -> candidate words, for one genre and emotion."""
     nouns, verbs = words.GENRE_WORDS[genre]
     emo = words.EMOTION_WORDS[emotion]
     return {"ea": emo["adj"], "en": emo["noun"], "ev": emo["verb"], "gn": nouns, "gv": verbs, **words.FILLER}
 
 
-def _fill(rng, template, pools, title=""):
+def _fill(rng: random.Random, template: str, pools: Pools, title: str = "") -> str:
     """Fill a template, drawing a fresh word for every placeholder; capitals give Title Case."""
 
-    def pick(match):
+    def pick(match: re.Match[str]) -> str:
         key = match.group(1)
         if key == "t":
             return title.lower()
@@ -108,7 +131,7 @@ def _fill(rng, template, pools, title=""):
     return re.sub(r"\{(\w+)\}", pick, template)
 
 
-def _unique(rng, templates, pools, used):
+def _unique(rng: random.Random, templates: Sequence[str], pools: Pools, used: set[str]) -> str:
     """Fill random templates until the result is not in `used`, then record it."""
     for _ in range(50):
         text = _fill(rng, rng.choice(templates), pools)
@@ -120,13 +143,13 @@ def _unique(rng, templates, pools, used):
     return text
 
 
-def _pick_emotion(rng, genre):
+def _pick_emotion(rng: random.Random, genre: str) -> str:
     bias = EMOTION_BIAS.get(genre, {})
     weights = [EMOTION_WEIGHTS[e] * bias.get(e, 1) for e in EMOTIONS]
     return rng.choices(EMOTIONS, weights)[0]
 
 
-def _artist(rng, genre, used_names):
+def _artist(rng: random.Random, genre: str, used_names: set[str]) -> _Artist:
     styles = words.NAME_STYLES.get(genre, ["solo", "solo", "band"])
     for _ in range(200):
         style = rng.choice(styles)
@@ -159,9 +182,10 @@ def _artist(rng, genre, used_names):
     }
 
 
-def _album_sizes(rng, remaining):
+def _album_sizes(rng: random.Random, remaining: int) -> list[int]:
     """Songs per album for one artist (1-4 albums of 2-5), cut to fit the songs still needed."""
-    sizes, total = [], 0
+    sizes: list[int] = []
+    total = 0
     for size in (rng.randint(2, 5) for _ in range(rng.randint(1, 4))):
         size = min(size, remaining - total)
         if size <= 0:
@@ -174,7 +198,7 @@ def _album_sizes(rng, remaining):
     return sizes
 
 
-def _lyrics(rng, genre, emotion, title, target):
+def _lyrics(rng: random.Random, genre: str, emotion: str, title: str, target: int) -> str:
     """Verses and a repeated chorus, lines joined with spaces, about `target` words long."""
     pools = _pools(genre, emotion)
     chorus = [_fill(rng, rng.choice(words.CHORUS_TEMPLATES), pools, title) for _ in range(2)]
@@ -193,7 +217,7 @@ def _lyrics(rng, genre, emotion, title, target):
     return " ".join(lines)
 
 
-def _song(rng, artist, album):
+def _song(rng: random.Random, artist: _Artist, album: _Album) -> DemoSong:
     genre, prof = artist["genre"], PROFILES[artist["genre"]]
     emotion = album["mood"] if rng.random() < 0.55 else _pick_emotion(rng, genre)
     title = _unique(rng, words.TITLE_TEMPLATES, _pools(genre, emotion), artist["titles"])
@@ -204,7 +228,7 @@ def _song(rng, artist, album):
     minor_share = 0.55 if emotion in ("sadness", "fear") else 0.35
     beat = rng.random()
     explicit = prof.explicit + (0.15 if emotion == "anger" else 0)
-    song = {
+    song: DemoSong = {
         "Artist(s)": artist["name"],
         "song": title,
         "text": _lyrics(rng, genre, emotion, title, rng.randint(*prof.lyric)),
@@ -231,18 +255,19 @@ def _song(rng, artist, album):
     return song
 
 
-def _add_features(rng, songs, artists):
+def _add_features(rng: random.Random, songs: list[DemoSong], artists: Sequence[_Artist]) -> None:
     """Credit a guest from the same genre on a few songs, as "Main,Guest"."""
-    by_genre = {g: [a["name"] for a in artists if a["genre"] == g] for g in GENRES}
+    by_genre: dict[Cell, list[str]] = {g: [a["name"] for a in artists if a["genre"] == g] for g in GENRES}
     for song in songs:
         peers = [n for n in by_genre[song["genre"]] if n != song["main"]]
         if peers and rng.random() < 0.07:
-            song["Artist(s)"] += "," + rng.choice(peers)
+            song["Artist(s)"] = f"{song['Artist(s)']},{rng.choice(peers)}"
 
 
-def _add_similar(rng, songs):
+def _add_similar(rng: random.Random, songs: list[DemoSong]) -> None:
     """Pick three other songs per song, same genre and emotion first, with descending scores."""
-    by_mood, by_genre = {}, {}
+    by_mood: dict[tuple[Cell, Cell], list[int]] = {}
+    by_genre: dict[Cell, list[int]] = {}
     for index, song in enumerate(songs):
         by_mood.setdefault((song["genre"], song["emotion"]), []).append(index)
         by_genre.setdefault(song["genre"], []).append(index)
@@ -250,7 +275,7 @@ def _add_similar(rng, songs):
     # A closer match earns a higher score band; scores stay in (0.9, 1.0].
     bands = ((0.95, 1.0), (0.92, 0.97), (0.9, 0.94))
     for song in songs:
-        picked = []
+        picked: list[tuple[int, float]] = []  # (index, score)
         for band, pool in zip(
             bands, (by_mood[song["genre"], song["emotion"]], by_genre[song["genre"]], everyone)
         ):
@@ -268,12 +293,14 @@ def _add_similar(rng, songs):
             song[f"Similarity Score {n}"] = repr(score)
 
 
-def build_catalog(count=DEFAULT_COUNT, seed=DEFAULT_SEED):
+def build_catalog(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> list[DemoSong]:
     """Return the demo songs as dicts keyed by LYRICS_HEADER (same seed, same songs)."""
     if count < MIN_COUNT:
         raise ValueError(f"count must be at least {MIN_COUNT}")
     rng = random.Random(seed)
-    artists, songs, used_names = [], [], set()
+    artists: list[_Artist] = []
+    songs: list[DemoSong] = []
+    used_names: set[str] = set()
     while len(songs) < count:
         # The first artists cycle through every genre so small catalogs still cover them all.
         genre = (
@@ -290,7 +317,7 @@ def build_catalog(count=DEFAULT_COUNT, seed=DEFAULT_SEED):
             month = rng.randint(1, 12)
             day = rng.randint(1, calendar.monthrange(year, month)[1])
             mood = _pick_emotion(rng, genre)
-            album = {
+            album: _Album = {
                 "mood": mood,
                 "date": f"{ordinal(day)} {calendar.month_name[month]} {year}",
                 "name": _unique(rng, words.ALBUM_TEMPLATES, _pools(genre, mood), artist["albums"]),
@@ -306,7 +333,9 @@ def build_catalog(count=DEFAULT_COUNT, seed=DEFAULT_SEED):
     return [{column: song[column] for column in LYRICS_HEADER} for song in songs]
 
 
-def generate_demo_catalog(path, count=DEFAULT_COUNT, seed=DEFAULT_SEED):
+def generate_demo_catalog(
+    path: str | os.PathLike[str], count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED
+) -> Path:
     """Write a `count`-song demo catalog CSV to `path` and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +347,7 @@ def generate_demo_catalog(path, count=DEFAULT_COUNT, seed=DEFAULT_SEED):
     return path
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Command line: python -m app.spotify_csv.demo [--out PATH] [--count N] [--seed N]."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="CSV file to write")
@@ -330,10 +359,10 @@ def main(argv=None):
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
-def _loudness(rng, prof, lift):
+def _loudness(rng: random.Random, prof: Profile, lift: float) -> float:
     """A song's loudness in dB: its genre's level, a little louder with energy, clipped to -35..-1."""
     return max(-35.0, min(-1.0, rng.gauss(prof.loud + 0.05 * lift, 1.2 + 0.1 * abs(prof.loud))))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

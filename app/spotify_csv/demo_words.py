@@ -1,6 +1,6 @@
 """Word lists, name parts and genre profiles the demo catalog generator draws from."""
 
-from collections import namedtuple
+from typing import NamedTuple
 
 # Every list holds single lower-case words, and the emotion lists are pairwise disjoint and
 # disjoint from the genre and filler lists, so a song's lyrics can be traced back to its
@@ -44,8 +44,8 @@ EMOTION_WORDS = {
     },
 }
 
-# Imagery nouns and verbs that place a song in its genre.
-GENRE_WORDS = {
+# Imagery nouns and verbs that place a song in its genre (split into word lists below).
+_GENRE_TEXT = {
     "pop": (
         "spotlight radio candy glitter selfie mirror billboard lipstick disco rooftop bubblegum jukebox",
         "twirl pose flash text",
@@ -109,7 +109,7 @@ GENRE_WORDS = {
         "drift float hover breathe",
     ),
 }
-GENRE_WORDS = {g: (n.split(), v.split()) for g, (n, v) in GENRE_WORDS.items()}
+GENRE_WORDS = {g: (n.split(), v.split()) for g, (n, v) in _GENRE_TEXT.items()}
 
 SUBGENRES = {
     "pop": ["dance pop", "synth-pop", "electropop", "teen pop"],
@@ -257,13 +257,31 @@ NAME_STYLES = {
     "latin": ["solo", "solo", "stage"],
 }
 
-# weight: share of artists; energy..instr: mean 0-100 features; tempo: (mean, sd) BPM; loud: mean
-# dB; seconds: mean length; lyric: (min, max) words; explicit and waltz (3/4): probabilities;
-# era: range of career start years; popular: mean popularity.
-Profile = namedtuple(
-    "Profile",
-    "weight energy dance pos speech live acoustic instr tempo loud seconds lyric explicit waltz era popular",
-)
+
+class Profile(NamedTuple):
+    """A genre's profile. weight: share of artists; energy..instr: mean 0-100 features; tempo: (mean,
+    sd) BPM; loud: mean dB; seconds: mean length; lyric: (min, max) words; explicit and waltz (3/4):
+    probabilities; era: range of career start years; popular: mean popularity.
+    """
+
+    weight: int
+    energy: int
+    dance: int
+    pos: int
+    speech: int
+    live: int
+    acoustic: int
+    instr: int
+    tempo: tuple[int, int]
+    loud: float
+    seconds: int
+    lyric: tuple[int, int]
+    explicit: float
+    waltz: float
+    era: tuple[int, int]
+    popular: int
+
+
 PROFILES = {
     "pop": Profile(
         14, 68, 70, 58, 7, 15, 18, 2, (118, 14), -5.5, 205, (100, 200), 0.15, 0.03, (1975, 2020), 60

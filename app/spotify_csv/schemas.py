@@ -1,5 +1,7 @@
 """The two Spotify CSV schemas songs are imported from, and detection from a header row."""
 
+from collections.abc import Sequence
+
 from .vocab import ACTIVITY_FLAGS
 
 LYRICS_SCHEMA = "lyrics_emotion"
@@ -45,7 +47,7 @@ LYRICS_HEADER = (
 TRACKS_REQUIRED = ("track_id", "artists", "track_name")
 
 
-def normalise_header(name):
+def normalise_header(name: str) -> str:
     """Return a header cell in the form used for matching (trimmed, lower case, no BOM)."""
     return name.replace("\ufeff", "").strip().lower()
 
@@ -57,7 +59,7 @@ class SchemaError(ValueError):
     """The file's header matches neither known schema."""
 
 
-def detect_schema(header):
+def detect_schema(header: Sequence[str]) -> str:
     """Return LYRICS_SCHEMA or TRACKS_SCHEMA for a header row, or raise SchemaError."""
     names = {normalise_header(h) for h in header}
     if all(name in names for name in LYRICS_REQUIRED):

@@ -2,12 +2,17 @@
 
 import datetime as dt
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from .vocab import ACTIVITY_FLAGS, ACTIVITY_TAGS, EMOTIONS
 
 ACTIVITY_WINDOW = dt.timedelta(days=90)
 MATCH_SHARE = 0.8  # the rest of a user's picks explore the whole catalog
+
+# One planned event: (song id, kind, value (a rating's stars, else None), when).
+Event = tuple[int, str, int | None, dt.datetime]
 
 
 @dataclass(frozen=True)
@@ -16,24 +21,33 @@ class SongTraits:
 
     id: int
     emotion: str | None
-    genres: tuple
-    flags: frozenset  # activity tags the song is good for
+    genres: tuple[str, ...]
+    flags: frozenset[str]  # activity tags the song is good for
 
 
 @dataclass(frozen=True)
 class Preferences:
     """A user's stated moods and tags."""
 
-    emotions: tuple
-    tags: tuple
+    emotions: tuple[str, ...]
+    tags: tuple[str, ...]
 
 
-def user_rng(seed, name):
+class UserProfile(TypedDict):
+    """A synthetic user's profile: User column values."""
+
+    age: int
+    bio: str
+    emotions: list[str]
+    tags: list[str]
+
+
+def user_rng(seed: int, name: str) -> random.Random:
     """A generator private to one user, so adding users never changes another user's data."""
     return random.Random(f"{seed}:{name}")
 
 
-def synthetic_profile(rng, genres):
+def synthetic_profile(rng: random.Random, genres: Sequence[str]) -> UserProfile:
     """Random age, emotions, tags (activities and genres) and a bio that says them."""
     emotions = tuple(sorted(rng.sample(EMOTIONS, rng.choice((1, 1, 2)))))
     activities = rng.sample(ACTIVITY_TAGS, rng.choice((1, 1, 2)))
@@ -46,14 +60,16 @@ def synthetic_profile(rng, genres):
     return {"age": rng.randint(16, 70), "bio": bio, "emotions": list(emotions), "tags": list(tags)}
 
 
-def match_strength(song, prefs):
+def match_strength(song: SongTraits, prefs: Preferences) -> int:
     """How many of the user's stated preferences a song meets (0 means none)."""
     strength = int(song.emotion in prefs.emotions)
     strength += sum(1 for tag in prefs.tags if tag in song.genres or tag in song.flags)
     return strength
 
 
-def plan_activity(rng, prefs, songs, count, now):
+def plan_activity(
+    rng: random.Random, prefs: Preferences, songs: Sequence[SongTraits], count: int, now: dt.datetime
+) -> list[Event]:
     """Events (song_id, kind, value, at) for `count` songs, most of them matching `prefs`."""
     strengths = [match_strength(song, prefs) for song in songs]
     matching = [(song, s) for song, s in zip(songs, strengths) if s > 0]
@@ -70,11 +86,12 @@ def plan_activity(rng, prefs, songs, count, now):
     return events
 
 
-def _pick(rng, weighted, count):
+def _pick(rng: random.Random, weighted: Sequence[tuple[SongTraits, int]], count: int) -> list[SongTraits]:
     # Stronger matches are likelier, but weaker ones still appear: people don't only play one kind.
     songs = [song for song, _ in weighted]
     weights = [strength for _, strength in weighted]
-    picked, seen = [], set()
+    picked: list[SongTraits] = []
+    seen: set[int] = set()
     for _ in range(8):
         for song in rng.choices(songs, weights=weights, k=count * 2):
             if song.id not in seen and len(picked) < count:
@@ -85,9 +102,11 @@ def _pick(rng, weighted, count):
     return picked
 
 
-def _song_events(rng, song_id, fits, start, now):
+def _song_events(
+    rng: random.Random, song_id: int, fits: bool, start: dt.datetime, now: dt.datetime
+) -> list[Event]:
     at = start
-    events = []
+    events: list[Event] = []
     plays = rng.randint(1, 6) if fits else rng.randint(1, 2)
     for _ in range(plays):
         events.append((song_id, "play", None, at))
@@ -110,7 +129,9 @@ def _song_events(rng, song_id, fits, start, now):
     return events
 
 
-def song_traits(song_id, emotion, genres, flag_values):
+def song_traits(
+    song_id: int, emotion: str | None, genres: Iterable[str] | None, flag_values: Iterable[bool | None]
+) -> SongTraits:
     """Build SongTraits from a song's columns; flag_values in ACTIVITY_FLAGS order."""
     flags = frozenset(tag for tag, value in zip(ACTIVITY_FLAGS, flag_values) if value)
     return SongTraits(song_id, emotion, tuple(genres or ()), flags)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from typing import Any
 
 from .vocab import AUDIO_FEATURES, EMOTIONS, FLAG_COLUMNS
 
@@ -31,16 +32,20 @@ EDITABLE = (
     "release_date",
 )
 
+# Song column -> its clean value: text, a number, a bool, a list of text, a date or None.
+SongValues = dict[str, Any]
+Errors = dict[str, str]  # field -> what is wrong with it
+
 
 class SongInvalid(ValueError):
     """A song payload with bad fields; `fields` maps each field to its message."""
 
-    def __init__(self, fields):
+    def __init__(self, fields: Errors) -> None:
         super().__init__("Some fields are invalid: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
 
 
-def _text(name, value, errors):
+def _text(name: str, value: object, errors: Errors) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -52,7 +57,7 @@ def _text(name, value, errors):
     return value or None
 
 
-def _number(name, value, errors):
+def _number(name: str, value: object, errors: Errors) -> int | float | None:
     if value is None:
         return None
     low, high, whole = NUMBER_RANGES[name]
@@ -71,14 +76,14 @@ def _number(name, value, errors):
     return value if whole else float(value)
 
 
-def _boolean(name, value, errors):
+def _boolean(name: str, value: object, errors: Errors) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     errors[name] = "must be true, false or null"
     return None
 
 
-def _string_list(name, value, errors):
+def _string_list(name: str, value: object, errors: Errors) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -96,7 +101,7 @@ def _string_list(name, value, errors):
 
 # null clears emotion and release_date; "" is refused, as the API's schema says (a form's empty
 # field arrives here as None: app/admin/forms.py maps it).
-def _emotion(value, errors):
+def _emotion(value: object, errors: Errors) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value.strip().lower() not in EMOTIONS:
@@ -105,7 +110,7 @@ def _emotion(value, errors):
     return value.strip().lower()
 
 
-def _date(value, errors):
+def _date(value: object, errors: Errors) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -117,11 +122,12 @@ def _date(value, errors):
         return None
 
 
-def validate_song(data, partial=False):
+def validate_song(data: object, partial: bool = False) -> SongValues:
     """Clean Song column values from a payload (only those present when `partial`); raises SongInvalid."""
     if not isinstance(data, dict):
         raise SongInvalid({"body": "must be a JSON object of song fields"})
-    errors, clean = {}, {}
+    errors: Errors = {}
+    clean: SongValues = {}
     for name in data:
         if name == "genre":
             errors[name] = "set genres instead: the first of them is the primary genre"
@@ -151,7 +157,7 @@ def validate_song(data, partial=False):
     return _derived(clean)
 
 
-def _derived(clean):
+def _derived(clean: SongValues) -> SongValues:
     """Columns that follow from others, as the CSV import derives them."""
     if "genres" in clean:
         clean["genre"] = clean["genres"][0] if clean["genres"] else None

@@ -42,7 +42,7 @@ AUDIO_FEATURES = (
 )
 
 
-def canonical_tag(tag):
+def canonical_tag(tag: object) -> str:
     """Return the canonical form of a tag (lower case, aliases resolved)."""
     tag = " ".join(str(tag).strip().lower().split())
     return TAG_ALIASES.get(tag, tag)

@@ -7,14 +7,19 @@ id) is the order the state changed in. On PostgreSQL the lock is the row's; SQLi
 writer, and the upsert makes this transaction that writer.
 """
 
+import datetime as dt
 import logging
+from typing import cast
 
 import sqlalchemy as sa
-from flask_login import current_user
+
+# flask-login ships no type information (no py.typed, no stubs package): current_user is Any.
+from flask_login import current_user  # type: ignore[import-untyped]
+from sqlalchemy.orm import InstanceState
 
 from ...database import dialect_insert
 from ...extensions import db
-from ...models import ACTIVITY_KINDS, ActivityEvent, UserSong, utcnow
+from ...models import ACTIVITY_KINDS, ActivityEvent, Song, User, UserSong, utcnow
 from ..indexing.user_vectors import refresh_user_vector
 from ..recommendations import item_model
 from ..recommendations.cache import bump_versions
@@ -22,7 +27,7 @@ from ..recommendations.cache import bump_versions
 log = logging.getLogger(__name__)
 
 
-def validate_activity(kind, value=None):
+def validate_activity(kind: str, value: object = None) -> None:
     """Raise ValueError with a clear message for an unknown kind or a bad rating."""
     if kind not in ACTIVITY_KINDS:
         raise ValueError(f"unknown activity {kind!r}: expected one of {', '.join(ACTIVITY_KINDS)}")
@@ -33,7 +38,9 @@ def validate_activity(kind, value=None):
         raise ValueError(f"'{kind}' takes no value")
 
 
-def record_activity(user_id, song_id, kind, value=None, at=None):
+def record_activity(
+    user_id: int, song_id: int, kind: str, value: int | None = None, at: dt.datetime | None = None
+) -> UserSong | None:
     """Append one event and update the user's state for the song; commits both or neither."""
     return _record(user_id, song_id, kind, value, at, forget_if_empty=False)
 
@@ -64,7 +71,7 @@ def revert_activity(user_id: int, song_id: int, kind: str) -> UserSong | None:
     return _record(user_id, song_id, kind, None, None, forget_if_empty=True)
 
 
-def _is_empty(state):
+def _is_empty(state: UserSong) -> bool:
     return not (state.play_count or state.liked or state.rating or state.bookmarked or state.disliked)
 
 
@@ -93,7 +100,14 @@ def _locked_state(user_id: int, song_id: int) -> UserSong:
     return state
 
 
-def _record(user_id, song_id, kind, value, at, forget_if_empty):
+def _record(
+    user_id: int,
+    song_id: int,
+    kind: str,
+    value: int | None,
+    at: dt.datetime | None,
+    forget_if_empty: bool,
+) -> UserSong | None:
     validate_activity(kind, value)
     try:
         state = _locked_state(user_id, song_id)
@@ -101,7 +115,8 @@ def _record(user_id, song_id, kind, value, at, forget_if_empty):
         state.apply(kind, value, at)
         db.session.add(ActivityEvent(user_id=user_id, song_id=song_id, kind=kind, value=value, created_at=at))
         if forget_if_empty and _is_empty(state):
-            if sa.inspect(state).persistent:
+            # The cast names what inspect() gives: its overloads type a Flask-SQLAlchemy model's as Never.
+            if cast("InstanceState[UserSong]", sa.inspect(state)).persistent:
                 db.session.delete(state)
             else:  # created above for this event (a dialect without ON CONFLICT): never stored
                 db.session.expunge(state)
@@ -123,7 +138,7 @@ def _record(user_id, song_id, kind, value, at, forget_if_empty):
     return state
 
 
-def state_for(song, user=None):
+def state_for(song: Song, user: User | None = None) -> UserSong | None:
     """The given (or current) user's state for a song, or None."""
     user = user or current_user
     if not getattr(user, "is_authenticated", False):
@@ -131,9 +146,10 @@ def state_for(song, user=None):
     return db.session.get(UserSong, (user.id, song.id))
 
 
-def event_count(user_id=None):
+def event_count(user_id: int | None = None) -> int:
     """How many events are logged, for one user or for everyone."""
     query = sa.select(sa.func.count()).select_from(ActivityEvent)
     if user_id is not None:
         query = query.where(ActivityEvent.user_id == user_id)
-    return db.session.scalar(query)
+    count = db.session.scalar(query)
+    return count  # type: ignore[return-value]  # a COUNT(*) is never None

@@ -1,6 +1,11 @@
 """Reading the song catalog: search, paging, genres."""
 
+from collections.abc import Sequence
+from typing import Any, TypedDict, Unpack
+
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import QueryableAttribute
 
 from ...extensions import db
 from ...models import Song
@@ -13,7 +18,47 @@ SORTS = {
 }
 
 
-def song_query(q=None, genre=None, sort="popularity", emotion=None, tag=None, explicit=None):
+class SongFilters(TypedDict, total=False):
+    """The filters of song_query past text, genre and sort, as page_of_songs passes them on."""
+
+    emotion: str | None
+    tag: str | None
+    explicit: bool | None
+
+
+class SongJson(TypedDict):
+    """A song as the JSON API shows it (app/api/schemas.py documents it)."""
+
+    id: int
+    title: str
+    artist: str
+    artists: list[str]
+    album: str | None
+    genre: str | None
+    genres: list[str]
+    emotion: str | None
+    explicit: bool | None
+    popularity: int | None
+    release_date: str | None  # ISO 8601
+    release_year: int | None
+    duration_s: int | None
+    key: str | None  # "D minor"
+    tempo: float | None
+    loudness: float | None
+    time_signature: int | None
+    features: dict[str, float | None]  # AUDIO_FEATURES, 0-1
+    tags: list[str]
+    similar_in_dataset: list[dict[str, Any]]  # the CSV's [{artist, title, score}], as stored
+
+
+def song_query(
+    q: str | None = None,
+    genre: str | None = None,
+    sort: str = "popularity",
+    emotion: str | None = None,
+    tag: str | None = None,
+    explicit: bool | None = None,
+) -> sa.Select[Song]:
     """A select of songs matching a text search and filters, in the chosen order.
 
     `tag` is an activity tag (party, study, ...) or a genre; `explicit` False keeps clean songs only.
@@ -37,7 +82,7 @@ def song_query(q=None, genre=None, sort="popularity", emotion=None, tag=None, ex
     return query.order_by(*SORTS.get(sort, SORTS["popularity"]))
 
 
-def _contains(column, text: str) -> sa.ColumnElement[bool]:
+def _contains(column: QueryableAttribute[str | None], text: str) -> sa.ColumnElement[bool]:
     """The column contains the text, ignoring case the same way on SQLite and PostgreSQL.
 
     ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; SQLite's lower() folds only ASCII, so text
@@ -52,7 +97,14 @@ def _contains(column, text: str) -> sa.ColumnElement[bool]:
     return sa.func.unicode_lower(column).like(pattern.lower(), escape="\\")
 
 
-def page_of_songs(page, per_page, q=None, genre=None, sort="popularity", **filters):
+def page_of_songs(
+    page: int,
+    per_page: int,
+    q: str | None = None,
+    genre: str | None = None,
+    sort: str = "popularity",
+    **filters: Unpack[SongFilters],
+) -> Pagination:
     """One page of matching songs (a Flask-SQLAlchemy Pagination); filters as in song_query."""
     query = song_query(q, genre, sort, **filters)
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
@@ -63,12 +115,12 @@ def page_of_songs(page, per_page, q=None, genre=None, sort="popularity", **filte
     return pagination
 
 
-def song_tags(song):
+def song_tags(song: Song) -> list[str]:
     """The activity tags a song is good for."""
     return [tag for tag, (column, _) in ACTIVITY_FLAGS.items() if getattr(song, column)]
 
 
-def song_json(song):
+def song_json(song: Song) -> SongJson:
     """A song as the JSON API shows it."""
     return {
         "id": song.id,
@@ -94,7 +146,7 @@ def song_json(song):
     }
 
 
-def similar_in_catalog(similar: list) -> list[tuple[dict, int | None]]:
+def similar_in_catalog(similar: Sequence[object] | None) -> list[tuple[dict[str, Any], int | None]]:
     """A dataset "similar songs" list ([{artist, title, score}]) as [(entry, song id or None)]: the id of
     the catalog's song with that artist and title (the first when several match), for a link.
 
@@ -105,10 +157,10 @@ def similar_in_catalog(similar: list) -> list[tuple[dict, int | None]]:
     if not entries:
         return []
 
-    def key(artist, title):
+    def key(artist: object, title: object) -> tuple[str, str]:
         return str(artist).casefold(), str(title).casefold()
 
-    found = {}
+    found: dict[tuple[str, str], int] = {}
     rows = db.session.execute(
         sa.select(Song.id, Song.artist, Song.title)
         .where(Song.title.in_({str(s["title"]) for s in entries}))
@@ -119,7 +171,7 @@ def similar_in_catalog(similar: list) -> list[tuple[dict, int | None]]:
     return [(s, found.get(key(s["artist"], s["title"]))) for s in entries]
 
 
-def genre_counts(limit=None):
+def genre_counts(limit: int | None = None) -> list[sa.Row[str, int]]:
     """Primary genres with their song counts, most common first."""
     query = (
         sa.select(Song.genre, sa.func.count())
@@ -129,9 +181,10 @@ def genre_counts(limit=None):
     )
     if limit:
         query = query.limit(limit)
-    return list(db.session.execute(query))
+    return list(db.session.execute(query))  # genre is str: the query leaves NULLs out
 
 
-def song_count():
+def song_count() -> int:
     """How many songs the catalog holds."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Song))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Song))
+    return count  # type: ignore[return-value]  # a COUNT(*) is never None
