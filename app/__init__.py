@@ -48,11 +48,12 @@ def load_config(app, config):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
 
-def register_extensions(app):
-    """Bind the database, migrations, login, CSRF protection and the cache to the app."""
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, login, CSRF protection, the cache, the vector store and the
+    embedder to the app; neither of the last two opens or loads anything here."""
     from . import models
     from .database import configure_sqlite
-    from .extensions import cache, csrf, db, login_manager, migrate
+    from .extensions import cache, csrf, db, embedder, login_manager, migrate, vector_store
 
     db.init_app(app)
     configure_sqlite(app)
@@ -62,6 +63,8 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     cache.init_app(app)  # one backend per app: two apps (tests, workers) never share SimpleCache
+    vector_store.init_app(app)  # opened on first use, in the process that serves
+    embedder.init_app(app)  # the model loads in start_warm_up's thread, or on first use
 
     @login_manager.user_loader
     def load_user(user_id):
@@ -151,20 +154,13 @@ def register_template_helpers(app):
         return {"EMOTIONS": EMOTIONS, "ACTIVITY_TAGS": ACTIVITY_TAGS}
 
 
-def start_warm_up(app):
+def start_warm_up(app: Flask) -> None:
     """Servers start loading the embedding model in a background thread (EMBEDDING_WARMUP), so the
-    first profile save doesn't load it in the request; create_app never waits for it."""
-    from . import embeddings
+    first profile save doesn't load it in the request; create_app never waits for it. The model
+    is the one requests use (`embedder()`), so a request during the load waits for this same load."""
+    from .extensions import embedder
 
-    if not embeddings.warm_up_wanted(app.config.get("EMBEDDING_WARMUP"), app.testing):
-        return
-    model = app.extensions.get("embedder")
-    if model is None:  # the one requests use (song_vectors.embedder), so they wait for this load
-        model = app.extensions["embedder"] = embeddings.shared_embedder(
-            app.config.get("EMBEDDING_DEVICE", "cpu")
-        )
-    if hasattr(model, "warm_up"):
-        model.warm_up()
+    embedder.warm_up(app)
 
 
 def register_commands(app):

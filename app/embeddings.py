@@ -1,4 +1,5 @@
-"""Sentence embeddings of songs and of users' stated preferences, from the bundled all-MiniLM-L6-v2."""
+"""Sentence embeddings of songs and of users' stated preferences, from the bundled all-MiniLM-L6-v2;
+EmbedderExtension (at the end) gives each app its embedder."""
 
 import hashlib
 import logging
@@ -7,9 +8,10 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from flask import Flask, current_app
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:  # loading it costs seconds: only the type checker imports it here
@@ -73,6 +75,15 @@ def preference_text(emotions: Sequence[str] = (), tags: Sequence[str] = (), bio:
 def text_hash(text: str) -> str:
     """A digest of a text and of the recipe that embeds it; equal digests mean equal vectors."""
     return hashlib.sha1(f"{TEXT_RECIPE}\x1f{text}".encode()).hexdigest()
+
+
+class Embedder(Protocol):
+    """What the app embeds with: SentenceEmbedder, or a test double (tests/fakes.py HashingEmbedder)."""
+
+    name: str  # kept with each song vector (SongVector.model)
+    dim: int  # the collections' vector size (app/vectors/schema.py)
+
+    def encode(self, texts: Iterable[str], batch_size: int = ...) -> NDArray[np.float32]: ...
 
 
 def resolve_device(device: str | None) -> str:
@@ -228,3 +239,54 @@ def warm_up_wanted(setting: str | None, testing: bool) -> bool:
 
     command = click.get_current_context(silent=True)
     return command is None or command.command.name == "run"
+
+
+class EmbedderExtension:
+    """The app's embedder: `embedder()` is the bundled model unless `override` installed another.
+
+    The model is one per device per process (shared_embedder), loaded once whichever app asks. A
+    server starts loading it in the background as it starts (`warm_up`, EMBEDDING_WARMUP); a
+    request that needs it meanwhile (a profile save) waits for that same load instead of failing
+    or starting a second one. Tests install a fast double with `override`.
+    """
+
+    name = "embedder"  # the key of app.extensions that holds the app's embedder once chosen
+
+    def __init__(self, app: Flask | None = None) -> None:
+        self._apps: weakref.WeakSet[Flask] = weakref.WeakSet()
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Bind the app: EMBEDDING_DEVICE says where the model runs (nothing loads here)."""
+        app.config.setdefault("EMBEDDING_DEVICE", "cpu")
+        self._apps.add(app)
+
+    def __call__(self, app: Flask | None = None) -> Embedder:
+        """The app's embedder (the current app's by default); the model itself loads on first encode."""
+        app = self._bound(app)
+        model: Embedder | None = app.extensions.get(self.name)
+        if model is None:
+            model = app.extensions.setdefault(self.name, shared_embedder(app.config["EMBEDDING_DEVICE"]))
+        return model
+
+    def override(self, app: Flask, model: Embedder) -> None:
+        """Embed with `model` in this app from now on (tests: HashingEmbedder, a held loader)."""
+        self._bound(app).extensions[self.name] = model
+
+    def warm_up(self, app: Flask) -> threading.Thread | None:
+        """Start loading the app's model in the background when EMBEDDING_WARMUP asks for it.
+
+        Returns the loading thread, or None when there is none (not wanted, already loaded, a double).
+        """
+        if not warm_up_wanted(app.config.get("EMBEDDING_WARMUP"), app.testing):
+            return None
+        start = getattr(self(app), "warm_up", None)
+        thread: threading.Thread | None = start() if start is not None else None
+        return thread
+
+    def _bound(self, app: Flask | None) -> Flask:
+        app = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
+        if app not in self._apps:
+            raise RuntimeError("this app was not given to embedder.init_app (app/extensions.py)")
+        return app

@@ -14,6 +14,9 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .embeddings import EmbedderExtension
+from .vectors.extension import VectorStoreExtension
+
 # Named constraints let Alembic alter them later, SQLite's batch mode included.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,6 +56,12 @@ class AppLimiter(Limiter):
 limiter = AppLimiter(key_func=get_remote_address)
 # Finished recommendation lists (app/services/recommendations/cache.py); the backend is CACHE_TYPE.
 cache = Cache()
+# Song and user vectors: `vector_store()` is the app's store, opened on first use in the process
+# that serves (never at import: app/vectors/extension.py says why); the settings choose the backend.
+vector_store = VectorStoreExtension()
+# Texts to vectors: `embedder()` is the bundled model (loaded by the warm-up or on first use), or
+# the double a test installs with `embedder.override(app, ...)` (app/embeddings.py).
+embedder = EmbedderExtension()
 
 
 def per_app(name: str, create: Callable[[Flask], Any], app: Flask | None = None) -> Any:

@@ -41,6 +41,7 @@ def build_app(tmp: Path, songs: int):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.extensions import embedder
     from app.services.accounts import tokens, users
     from app.services.catalog.imports import import_spotify_csv
     from tests.fakes import HashingEmbedder  # no model load: this measures the web layer
@@ -55,7 +56,7 @@ def build_app(tmp: Path, songs: int):
             "API_WRITE_LIMIT_PER_ADDRESS": "1000000 per minute",
         }
     )
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     with app.app_context():
         upgrade()
         import_spotify_csv(ROOT / "data" / "demo_songs.csv", limit=songs)

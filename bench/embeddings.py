@@ -103,8 +103,9 @@ def project_path(sample):
 
     from app import create_app
     from app.embeddings import MAX_SEQ_LENGTH
+    from app.extensions import embedder, vector_store
     from app.services.catalog.imports import import_spotify_csv
-    from app.services.indexing.song_vectors import embed_songs, embedder, iter_song_pages, song_embedding_text
+    from app.services.indexing.song_vectors import embed_songs, iter_song_pages, song_embedding_text
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
@@ -132,7 +133,7 @@ def project_path(sample):
             start = time.perf_counter()
             again = embed_songs(batch_size=64)
             rerun = time.perf_counter() - start
-            app.extensions["vector_store"].close()
+            vector_store.close()
     print(f"\n2. Embedding path ({len(texts)} songs, batch 64)")
     print(f"   plain SentenceTransformer.encode  {plain:7.1f} songs/s")
     print(f"   embed_songs (Edge + SQL cache)    {ours:7.1f} songs/s   ratio {ours / plain:.2f}")
@@ -296,7 +297,8 @@ def first_search(env):
         "from app import create_app\n"
         "from app.models import SongVector, from_blob\n"
         "from app.extensions import db\n"
-        "from app.services.indexing.song_vectors import SONGS, check_collections\n"
+        "from app.services.indexing.song_vectors import check_collections\n"
+        "from app.vectors.schema import SONGS\n"
         "app = create_app({'EMBEDDING_WARMUP': 'off'})\n"
         "with app.app_context():\n"
         "    start = time.perf_counter()\n"

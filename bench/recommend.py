@@ -59,20 +59,18 @@ def build(tmp, size, base_vectors, users):
 
     from app import create_app
     from app.embeddings import text_hash
-    from app.extensions import db
+    from app.extensions import db, embedder, vector_store
     from app.models import Song, SongVector, to_blob
     from app.services.catalog.imports import import_spotify_csv
     from app.services.indexing.song_vectors import (
-        SONGS,
-        embedder,
         ensure_collections,
         iter_song_pages,
         reindex_songs,
         song_embedding_text,
-        vector_store,
     )
     from app.services.indexing.user_vectors import refresh_all_user_vectors
     from app.services.ops import seeding
+    from app.vectors.schema import SONGS
 
     app = create_app(
         {
@@ -126,15 +124,14 @@ def measure(app, users, rounds=1):
     """{approach: (miss ms, vector ms of the miss, hit ms)} for one call per user per round."""
     import sqlalchemy as sa
 
-    from app.extensions import cache, db
+    from app.extensions import cache, db, vector_store
     from app.models import User
-    from app.services.indexing.song_vectors import vector_store
     from app.services.recommendations.item_model import holder
     from app.services.recommendations.lists import APPROACHES, recommend_for
 
     with app.app_context():
         timed = TimedStore(vector_store())
-        app.extensions["vector_store"] = timed
+        vector_store.override(app, timed)
         holder(app).refresh(wait=True)  # as a server has it: fitted in the background at start
         ids = db.session.scalars(sa.select(User.id)).all()
         sample = random.Random(3).sample(ids, min(users, len(ids)))
@@ -167,7 +164,7 @@ def measure(app, users, rounds=1):
                     hits.append((time.perf_counter() - start) * 1000)
                     assert again == result
             results[approach] = (np.array(misses), np.array(vector), np.array(hits))
-        app.extensions["vector_store"] = timed._store
+        vector_store.override(app, timed._store)
         timed._store.close()
     if any(empty.values()):
         print("empty lists: " + ", ".join(f"{name} {count}" for name, count in empty.items() if count))

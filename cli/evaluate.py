@@ -40,11 +40,19 @@ from .progress import progress_bar
     help="With --tune: write the fitted weights here (the app reads FUSION_WEIGHTS).",
 )
 @with_appcontext
-def evaluate(k, holdout, min_positives, json_path, seed, tune, weights_out):
+def evaluate(
+    k: int,
+    holdout: int,
+    min_positives: int,
+    json_path: str | None,
+    seed: int,
+    tune: bool,
+    weights_out: str | None,
+) -> None:
     """Hold out recent likes, rebuild vectors without them in a temporary store, score each approach."""
     from app.evaluation.harness import format_table
     from app.evaluation.run_app import evaluate_app_data
-    from app.services.indexing.song_vectors import embedder
+    from app.extensions import embedder
     from app.services.ops.evaluation import load_items, load_users
     from app.services.recommendations.lists import fusion_params
     from app.vectors import VectorStoreError

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from app.services.indexing.song_vectors import close_vector_store, vector_store
+from app.extensions import vector_store
 from app.vectors import VectorStoreError
 
 
@@ -36,6 +36,6 @@ def uses_vector_store(command: Callable[..., Any]) -> Callable[..., Any]:
         except VectorStoreError as exc:
             raise click.ClickException(str(exc)) from None
         finally:
-            close_vector_store()
+            vector_store.close()
 
     return wrapper

@@ -5,10 +5,11 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, vector_store
 from app.models import AuditEntry, Song
-from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
 from app.vectors import VectorStoreError
+from app.vectors.schema import SONGS
 
 from .api_support import bearer, make_user, new_token
 from .conftest import AuthActions, csrf_token

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, embedder, vector_store
 from app.services.accounts import users
 
 from .fakes import HashingEmbedder
@@ -205,16 +205,14 @@ def app_settings(tmp_path):
 def app(app_settings, database_uri, database_backend):
     """An app on a fresh database built by the real migrations, with a fast embedder double."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri("test"), **app_settings})
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     if database_backend == "sqlite":  # a PostgreSQL database is a copy of the migrated template
         with app.app_context():
             upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()
-        store = app.extensions.get("vector_store")
-        if store is not None:
-            store.close()
+        vector_store.close(app)
 
 
 @pytest.fixture

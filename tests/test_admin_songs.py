@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, embedder, vector_store
 from app.models import ActivityEvent, Song, SongVector, UserSong, UserVector, from_blob
 from app.services.accounts import users
 from app.services.activity.events import record_activity
-from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
 from app.services.indexing.sync import index_status
 from app.services.recommendations.lists import recommend_for, similar_songs
+from app.vectors.schema import SONGS
 
 from .admin_support import (  # noqa: F401
     admin,
@@ -82,7 +83,7 @@ def test_editing_the_genre_changes_what_genre_filters_return(client, app, indexe
 
 
 def test_a_payload_only_edit_rewrites_the_point_without_the_model(client, app, indexed, admin_headers):
-    model = app.extensions["embedder"]
+    model = embedder(app)
     song_id = song_ids(app, 1)[0]
     encoded = len(model.encoded)
     response = client.patch(
@@ -243,7 +244,7 @@ def test_editing_lyrics_changes_the_vector_with_the_real_model(client, app, admi
     from .conftest import DEMO_CATALOG
 
     model = shared_embedder("cpu")
-    app.extensions["embedder"] = model
+    embedder.override(app, model)
     with app.app_context():
         import_spotify_csv(DEMO_CATALOG, limit=6)
         embed_songs()

@@ -38,7 +38,10 @@ ENGINE_FORBIDDEN = (
     "app.models",
     "app.services",  # web, database
 )
-ENGINE_ALLOWED = ("app.vectors.base",)
+# The vector schema (app/vectors/schema.py: collection names, payload fields, users' sparse vectors,
+# interaction weights) is pure data and functions: the engines read the facts the app's index and
+# the evaluation's stores are built from, rather than keep copies that could drift apart.
+ENGINE_ALLOWED = ("app.vectors.base", "app.vectors.schema")
 EVALUATION_FORBIDDEN = ("flask", "werkzeug", "sqlalchemy", "app.extensions", "app.models", "app.services")
 # Modules that break the rule on purpose, and why. Each entry must still be needed: once its module
 # is gone or clean, test_each_exception_is_still_needed fails until the entry is removed.
@@ -105,6 +108,12 @@ def _modules(package: str) -> list[Path]:
         ("from .items import SONGS", "app.recommend", []),
         ("from ..vectors.base import Point, VectorStore", "app.recommend", []),
         ("from ..vectors import base", "app.recommend", []),
+        ("from ..vectors.schema import SONGS, user_sparse", "app.recommend", []),
+        (
+            "from ..vectors.extension import VectorStoreExtension",
+            "app.recommend",
+            ["app.vectors.extension.VectorStoreExtension"],
+        ),
         ("from ..spotify_csv.vocab import FLAG_COLUMNS", "app.recommend", []),
         ("import numpy as np\nfrom scipy import sparse", "app.recommend", []),
         ("import flaskish", "app.recommend", []),
@@ -138,6 +147,11 @@ def test_the_evaluation_stays_out_of_the_web_and_the_database():
     assert {"harness.py", "metrics.py", "run_files.py", "run_app.py"} <= {path.name for path in checked}
     offenders = {path.name: found for path in checked if (found := _violations(path, EVALUATION_FORBIDDEN))}
     assert offenders == {}, "app/evaluation/ gets the app's data from app/services/ops/evaluation.py"
+
+
+def test_the_vector_schema_meets_the_engines_rule():
+    # What lets the engines import it: no store factory, model, web or database behind it.
+    assert _violations(APP / "vectors" / "schema.py", ENGINE_FORBIDDEN, ENGINE_ALLOWED) == []
 
 
 def test_the_fusion_the_fit_and_the_evaluation_read_one_registry():

@@ -7,12 +7,13 @@ writing anything, and `flask vectors status` must exit non-zero when SQL and the
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, vector_store
 from app.models import ActivityEvent, Song, SongVector, User, UserVector
 from app.services.catalog.imports import import_spotify_csv
-from app.services.indexing.song_vectors import SONGS, close_vector_store, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
 from app.services.ops import seeding
 from app.vectors.edge import EdgeVectorStore
+from app.vectors.schema import SONGS
 
 from .conftest import DEMO_CATALOG
 
@@ -41,7 +42,7 @@ def held_store(app, tmp_path):
         import_spotify_csv(DEMO_CATALOG, limit=20)
         seeding.seed_users(2, seed=1)
         embed_songs()
-        close_vector_store()
+        vector_store.close()
     holder = EdgeVectorStore(tmp_path / "vectors")  # the server: it has served requests, so it holds both
     for name in holder.collections():
         holder.count(name)
@@ -74,13 +75,13 @@ def test_vectors_status_exits_non_zero_when_sql_and_the_index_differ(app, runner
     with app.app_context():
         import_spotify_csv(DEMO_CATALOG, limit=20)
         embed_songs()
-        close_vector_store()
+        vector_store.close()
     matching = runner.invoke(args=["vectors", "status"])
     assert matching.exit_code == 0, matching.output
     with app.app_context():
         store = vector_store()
         store.delete(SONGS, sorted(store.ids(SONGS))[:3])
-        close_vector_store()
+        vector_store.close()
     differing = runner.invoke(args=["vectors", "status"])
     assert differing.exit_code == 1
     assert "differs: songs: 17 points, SQL says 20" in differing.output
@@ -95,6 +96,6 @@ def test_vectors_status_exits_non_zero_when_a_collection_is_missing(app, runner,
         import_spotify_csv(DEMO_CATALOG, limit=5)
         embed_songs()
         vector_store().drop_collection(SONGS)
-        close_vector_store()
+        vector_store.close()
     result = runner.invoke(args=["vectors", "status"])
     assert result.exit_code == 1 and "differs: songs: collection missing" in result.output

@@ -19,11 +19,10 @@ from app.evaluation.metrics import METRICS
 from app.evaluation.run_files import main as evaluate_main
 from app.evaluation.split import item_matrix, preference_vectors, user_contexts, user_points
 from app.evaluation.split_catalog import SplitCatalog
-from app.extensions import db
+from app.extensions import db, vector_store
 from app.models import UserSong
 from app.recommend.items import SONGS, USERS
 from app.recommend.taste import taste_vector
-from app.services.indexing.song_vectors import vector_store
 from app.services.ops.evaluation import hold_out, load_users
 from app.vectors import create_vector_store
 

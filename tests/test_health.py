@@ -13,14 +13,15 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.api.legacy import DEGRADED_HEADER
-from app.extensions import db
+from app.extensions import db, embedder, vector_store
 from app.models import UserVector
 from app.services.accounts.tokens import create_token
 from app.services.accounts.users import register_user
 from app.services.catalog.imports import import_spotify_csv
-from app.services.indexing.song_vectors import SONGS, USERS, close_vector_store, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
 from app.services.indexing.user_vectors import refresh_all_user_vectors
 from app.vectors.edge import EdgeVectorStore
+from app.vectors.schema import SONGS, USERS
 
 from .api_support import bearer, song_ids
 from .conftest import DEMO_CATALOG, AuthActions
@@ -49,7 +50,7 @@ def template(tmp_path_factory, module_database_uri):
             "user": bearer(create_token(user.id, "t")[1]),
             "admin": bearer(create_token(admin.id, "t")[1]),
         }
-        close_vector_store()
+        vector_store.close()
         db.engine.dispose()
     return root, uri, tokens
 
@@ -63,7 +64,7 @@ def _app(uri, root):
             "VECTORS_PATH": str(root / "vectors"),
         }
     )
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     return app
 
 
@@ -76,7 +77,7 @@ def app(template, tmp_path, module_database_uri):
     yield app
     with app.app_context():
         db.engine.dispose()
-        close_vector_store()
+        vector_store.close()
 
 
 @pytest.fixture

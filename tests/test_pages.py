@@ -7,10 +7,9 @@ import pytest
 import sqlalchemy as sa
 from flask import template_rendered
 
-from app.extensions import db
+from app.extensions import db, vector_store
 from app.models import Song, User, UserSong
 from app.services.accounts import users
-from app.services.indexing.song_vectors import vector_store
 from app.vectors import VectorStoreError
 
 from .conftest import csrf_token

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, embedder
 from app.models import ActivityEvent, Song, User, UserSong
 from app.services.accounts.users import register_user
 from app.services.activity.events import record_activity, revert_activity
@@ -215,7 +215,7 @@ QUERIES = [
 
 def _search_app(uri):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "QDRANT_LOCATION": ":memory:"})
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     return app
 
 

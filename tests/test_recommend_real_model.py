@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.embeddings import shared_embedder
-from app.extensions import cache, db
+from app.extensions import cache, db, embedder
 from app.models import Song
 from app.services.accounts import users
 from app.services.activity.events import record_activity
@@ -15,7 +15,7 @@ from .conftest import DEMO_CATALOG
 
 
 def test_genre_taste_and_dislikes_with_the_real_model(app):
-    app.extensions["embedder"] = shared_embedder("cpu")
+    embedder.override(app, shared_embedder("cpu"))
     with app.app_context():
         import_spotify_csv(DEMO_CATALOG, limit=400)
         genre = "metal"

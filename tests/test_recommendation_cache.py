@@ -8,12 +8,11 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.config import Config
-from app.extensions import db
+from app.extensions import db, embedder, vector_store
 from app.models import Song, User, UserSong
 from app.recommend.items import Filters
 from app.services.accounts import users
 from app.services.activity.events import record_activity
-from app.services.indexing.song_vectors import vector_store
 from app.services.recommendations import cache as rc
 from app.services.recommendations import lists as recs
 from app.vectors import VectorStoreError
@@ -178,9 +177,8 @@ def test_two_workers_on_one_database_see_the_same_invalidation(app, client, seed
             "QDRANT_LOCATION": ":memory:",
         }
     )
-    other.extensions["embedder"] = HashingEmbedder()
-    with app.app_context():
-        other.extensions["vector_store"] = vector_store()
+    embedder.override(other, HashingEmbedder())
+    vector_store.override(other, vector_store(app))
     token = new_token(app, user_id(app, "user5"))
     a, b = Api(client, token), Api(other.test_client(), token)
     try:

@@ -3,12 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, vector_store
 from app.models import Song, User, UserSong
 from app.recommend.items import Filters
 from app.services.accounts import users
 from app.services.activity.events import record_activity
-from app.services.indexing.song_vectors import vector_store
 from app.services.recommendations.lists import APPROACHES, recommend_for, similar_songs
 from app.vectors import VectorStoreError
 

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, embedder
 from app.services.accounts import tokens, users
 from app.services.catalog.imports import import_spotify_csv
 from app.services.indexing.song_vectors import embed_songs
@@ -60,7 +60,7 @@ def _serve(uri: str):
             "PROPAGATE_EXCEPTIONS": False,
         }
     )
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     with app.app_context():
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=30)

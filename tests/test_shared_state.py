@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.config import Config, redis_settings
-from app.extensions import cache, db
+from app.extensions import cache, db, embedder, vector_store
 from app.models import User
 from app.services.ops.background import JobLock
 from app.services.recommendations import cache as rc
@@ -164,7 +164,7 @@ def instance(database_url, redis_url, tmp_path, **extra):
         settings.update(redis_settings(redis_url))
     settings.update(extra)
     app = create_app(settings)
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     return app
 
 
@@ -175,7 +175,7 @@ def pair(servers, redis_client, database_url, tmp_path):
     B uses A's vector store: the stand-in for the Qdrant server that server mode shares.
     """
     from app.services.catalog.imports import import_spotify_csv
-    from app.services.indexing.song_vectors import embed_songs, vector_store
+    from app.services.indexing.song_vectors import embed_songs
     from app.services.indexing.user_vectors import refresh_all_user_vectors
     from app.services.ops import seeding
 
@@ -189,7 +189,7 @@ def pair(servers, redis_client, database_url, tmp_path):
         refresh_all_user_vectors()
         store = vector_store()
     b = instance(database_url, servers[1].url, tmp_path)
-    b.extensions["vector_store"] = store
+    vector_store.override(b, store)
     yield a, b
     for app in (a, b):
         with app.app_context():
@@ -358,7 +358,7 @@ def dead_redis_app(servers, database_url, tmp_path):
     yield app
     with app.app_context():
         db.engine.dispose()
-    app.extensions["vector_store"].close()
+    vector_store.close(app)
 
 
 def test_with_redis_down_requests_are_served_logins_still_throttled_and_the_model_fitted(

@@ -7,10 +7,10 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, embedder, vector_store
 from app.models import Song, SongVector
-from app.services.indexing import song_vectors
-from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
+from app.vectors.schema import SONGS
 
 
 def test_every_song_gets_a_point_and_a_cached_vector(app, demo_songs):
@@ -25,7 +25,7 @@ def test_every_song_gets_a_point_and_a_cached_vector(app, demo_songs):
 
 
 def test_rerun_embeds_only_changed_songs(app, demo_songs):
-    model = app.extensions["embedder"]
+    model = embedder(app)
     with app.app_context():
         embed_songs()
         before = len(model.encoded)
@@ -51,7 +51,7 @@ class Interrupted(Exception):
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(app, demo_songs):
-    model = app.extensions["embedder"]
+    model = embedder(app)
     real_encode = model.encode
     calls = {"n": 0}
 
@@ -88,7 +88,7 @@ def test_payloads_carry_the_filter_fields(app, demo_songs):
     with app.app_context():
         embed_songs()
         genre = db.session.scalar(sa.select(Song.genre).group_by(Song.genre).order_by(sa.func.count().desc()))
-        query = song_vectors.embedder().encode(["anything at all"])[0]
+        query = embedder().encode(["anything at all"])[0]
         hits = vector_store().search(SONGS, query.tolist(), k=20, must={"genre": genre, "explicit": False})
         assert hits
         songs = {
@@ -123,7 +123,7 @@ def test_edge_backend_and_a_cli_meeting_a_held_shard(database_uri, edge_settings
 
     db_url = database_uri("edge")  # the CLI subprocess opens it too: a file, or the session's cluster
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": db_url, **edge_settings})
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     with app.app_context():
         upgrade()
         from app.services.catalog.imports import import_spotify_csv

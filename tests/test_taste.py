@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from app.recommend.taste import interaction_weight, taste_vector
+from app.recommend.taste import taste_vector
+from app.vectors.schema import interaction_weight
 
 
 def unit(v):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User, UserSong
-from app.recommend.taste import interaction_weight
+from app.vectors.schema import interaction_weight
 
 from .browser.conftest import browser, live_server, page, screenshot  # noqa: F401  (fixtures)
 

@@ -130,7 +130,7 @@ def marked(html, kind):
 def positive_song_ids(app, username):
     from app.extensions import db
     from app.models import User, UserSong
-    from app.recommend.taste import interaction_weight
+    from app.vectors.schema import interaction_weight
 
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.username == username))

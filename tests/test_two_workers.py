@@ -147,7 +147,7 @@ def seed(database_url: str) -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.extensions import db
+    from app.extensions import db, embedder, vector_store
     from app.services.catalog.imports import import_spotify_csv
     from app.services.indexing.song_vectors import embed_songs
     from app.services.indexing.user_vectors import refresh_all_user_vectors
@@ -155,7 +155,7 @@ def seed(database_url: str) -> None:
 
     settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "QDRANT_LOCATION": ":memory:"}
     app = create_app(settings)
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     with app.app_context():
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=150)
@@ -164,7 +164,7 @@ def seed(database_url: str) -> None:
         embed_songs()
         refresh_all_user_vectors()
         db.engine.dispose()
-    app.extensions["vector_store"].close()
+    vector_store.close(app)
 
 
 def wait_for(condition, timeout: float, what: str, proc, log: Path):

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, vector_store
 from app.models import Song, SongVector, UserVector, from_blob
 from app.services.accounts import users
 from app.services.activity.events import record_activity
-from app.services.indexing.song_vectors import USERS, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
 from app.services.indexing.user_vectors import refresh_all_user_vectors, stored_taste_vector
 from app.vectors import VectorStoreError
+from app.vectors.schema import USERS
 
 
 @pytest.fixture

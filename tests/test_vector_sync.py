@@ -4,15 +4,16 @@ import json
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, embedder, vector_store
 from app.models import Song
-from app.services.indexing.song_vectors import SONGS, embed_songs, vector_store
+from app.services.indexing.song_vectors import embed_songs
 from app.services.indexing.sync import index_status, sync_index
 from app.vectors import Point
+from app.vectors.schema import SONGS
 
 
 def test_sync_repairs_missing_and_orphan_points_without_the_model(app, demo_songs):
-    model = app.extensions["embedder"]
+    model = embedder(app)
     with app.app_context():
         embed_songs()
         store = vector_store()

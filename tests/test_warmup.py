@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 
 from app import create_app, embeddings
 from app.embeddings import SentenceEmbedder, warm_up_wanted
-from app.extensions import db
+from app.extensions import db, embedder
 
 from .conftest import AuthActions, csrf_token
 from .fakes import HashingEmbedder
@@ -164,7 +164,7 @@ def test_the_profile_form_shows_an_indicator_while_it_saves(app, client, auth):
     html = client.get("/profile/").get_data(as_text=True)
     assert 'hx-indicator="#profile-saving"' in html and 'id="profile-saving"' in html
     assert "not loaded yet" not in html  # the test double is always ready
-    app.extensions["embedder"] = SentenceEmbedder("cpu")  # the real one, not loaded (never loaded here)
+    embedder.override(app, SentenceEmbedder("cpu"))  # the real one, not loaded (never loaded here)
     assert "The language model is not loaded yet" in client.get("/profile/").get_data(as_text=True)
 
 

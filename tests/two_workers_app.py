@@ -17,6 +17,7 @@ import os
 import sys
 
 from app import create_app
+from app.extensions import embedder
 from app.services.indexing.sync import sync_index
 from app.services.ops.background import JobLock
 from app.services.recommendations.item_model import holder
@@ -28,7 +29,7 @@ logging.getLogger("app").addHandler(_handler)
 logging.getLogger("app").setLevel(logging.INFO)
 
 app = create_app({"EMBEDDING_WARMUP": "off"})
-app.extensions["embedder"] = HashingEmbedder()
+embedder.override(app, HashingEmbedder())
 with app.app_context(), JobLock("test-vector-sync", app.config["REDIS_URL"]).held():
     sync_index()
 holder(app).refresh()  # as wsgi.py: load or fit the item model in a background thread

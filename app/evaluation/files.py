@@ -17,6 +17,7 @@ from typing import Any, cast
 from ..embeddings import preference_text
 from ..recommend.items import SongInfo
 from ..spotify_csv.vocab import ACTIVITY_FLAGS
+from ..vectors import schema
 from .split import EvalUser, ItemSet
 
 
@@ -70,17 +71,10 @@ def _interactions(path: str | Path) -> list[tuple[str, str, float]]:
 def _payload(point_id: int, title: str, tags: tuple[str, ...], popularity: int) -> dict[str, Any]:
     # Tags stand in for genres, so knowledge's genre conditions match them; a tag that is an
     # activity word also sets that activity's flag, as the app's "Good for ..." columns would.
-    payload: dict[str, Any] = {
-        "song_id": point_id,
-        "artist": title,
-        "genre": tags[0] if tags else None,
-        "genres": list(tags),
-        "emotion": None,
-        "explicit": False,
-        "popularity": popularity,
-    }
-    payload.update({column: tag in tags for tag, (column, _) in ACTIVITY_FLAGS.items()})
-    return payload
+    flags = {column for tag, (column, _) in ACTIVITY_FLAGS.items() if tag in tags}
+    return schema.song_payload(
+        point_id, title, tags[0] if tags else None, tags, None, False, popularity, flags
+    )
 
 
 USER_TAGS = 5  # a user's stated tags: the ones they used most (bench/hetrec_to_csv.py writes as many)

@@ -12,24 +12,11 @@ from typing import Any, Protocol, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from ..recommend.items import SONGS, USERS, SongInfo, UserContext, Vector
+from ..recommend.items import SongInfo, UserContext, Vector
 from ..recommend.taste import taste_vector
-from ..spotify_csv.vocab import FLAG_COLUMNS
-from ..vectors import Point, VectorStore
+from ..vectors import Point, VectorStore, schema
+from ..vectors.schema import SONGS, USERS
 from .split_catalog import SplitCatalog
-
-# The payload indexes of the app's songs collection (app/services/indexing/song_vectors.py), for
-# items that carry the same payload; file-based items set only some of these fields.
-SONG_FIELDS = {
-    "genre": "keyword",
-    "genres": "keyword",
-    "emotion": "keyword",
-    "artist": "keyword",
-    "explicit": "bool",
-    "popularity": "integer",
-    **dict.fromkeys(FLAG_COLUMNS, "bool"),
-}
-USER_FIELDS = {"emotions": "keyword", "tags": "keyword"}
 
 
 class Embedder(Protocol):
@@ -71,13 +58,13 @@ class EvalUser:
 
 @dataclass
 class ItemSet:
-    """The catalog: facts, payloads, and vectors (known ones, or texts to embed)."""
+    """The catalog: facts, payloads (app/vectors/schema.py song_payload, as the app's index holds
+    them), and vectors (known ones, or texts to embed)."""
 
     infos: dict[int, SongInfo]  # id -> SongInfo
     payloads: dict[int, dict[str, Any]]  # id -> payload of the song point
     vectors: dict[int, Vector] = field(default_factory=dict)  # id -> vector, reused as is
     texts: dict[int, str] = field(default_factory=dict)  # id -> text, embedded for ids without a vector
-    indexed_fields: dict[str, str] = field(default_factory=lambda: dict(SONG_FIELDS))
 
 
 class _NoBar:
@@ -153,7 +140,7 @@ def user_points(users: Iterable[EvalUser], contexts: Mapping[int, UserContext]) 
         Point(
             u.user_id,
             cast(Vector, contexts[u.user_id].taste).tolist(),
-            {"user_id": u.user_id, "emotions": list(u.emotions), "tags": list(u.tags)},
+            schema.user_payload(u.user_id, u.emotions, u.tags),
             contexts[u.user_id].sparse or None,
         )
         for u in users
@@ -165,8 +152,7 @@ def build_store(
     store: VectorStore, ids: Sequence[int], matrix: Vector, items: ItemSet, points: Iterable[Point]
 ) -> VectorStore:
     """Fill an empty store with the songs and users collections, as the app's index holds them."""
-    store.ensure_collection(SONGS, matrix.shape[1], items.indexed_fields)
-    store.ensure_collection(USERS, matrix.shape[1], USER_FIELDS, sparse=True)
+    schema.create_collections(store, matrix.shape[1])
     store.upsert(SONGS, [Point(i, matrix[row].tolist(), items.payloads[i]) for row, i in enumerate(ids)])
     store.upsert(USERS, points)
     store.optimize(SONGS)

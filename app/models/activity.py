@@ -6,20 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..vectors.schema import ACTIVITY_KINDS as ACTIVITY_KINDS
 from .types import DbId
 from .user import utcnow
 
-ACTIVITY_KINDS = (
-    "play",
-    "like",
-    "unlike",
-    "rate",
-    "unrate",
-    "bookmark",
-    "unbookmark",
-    "dislike",
-    "undislike",
-)
+# The event kinds live in app/vectors/schema.py beside interaction_weight, which weighs the state
+# each kind changes.
 _KIND_LIST = ", ".join(f"'{kind}'" for kind in ACTIVITY_KINDS)
 
 

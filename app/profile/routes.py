@@ -3,10 +3,10 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..extensions import embedder
 from ..services.accounts import tokens, users
 from ..services.activity.events import event_count
 from ..services.catalog import browse
-from ..services.indexing.song_vectors import embedder
 from ..web import is_htmx
 from . import bp
 from .forms import ProfileForm, TokenForm

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# The collections' names, for the engines that search them (app/vectors/schema.py owns them).
+from ..vectors.schema import SONGS as SONGS
+from ..vectors.schema import USERS as USERS
+from ..vectors.schema import user_sparse
+
 if TYPE_CHECKING:  # item_model imports this module: a runtime import would be circular
     from .item_model import ItemModel
 
-SONGS = "songs"
-USERS = "users"
 # A dense vector as the engines hold it (catalog vectors, taste and preference vectors).
 Vector = NDArray[np.float32]
 # (song id, score, reason): one entry of CatalogData.popular().
@@ -98,10 +101,9 @@ class UserContext:
 
     @property
     def sparse(self) -> dict[int, float]:
-        """The positive history as a unit-length sparse vector {song id: weight}."""
-        weights = {s: w for s, w in self.history.items() if w > 0}
-        norm = float(np.sqrt(sum(w * w for w in weights.values())))
-        return {s: w / norm for s, w in weights.items()} if norm else {}
+        """The positive history as a unit-length sparse vector {song id: weight}, as the users
+        collection holds it (app/vectors/schema.py user_sparse)."""
+        return user_sparse(self.history)
 
 
 class CatalogData(Protocol):

@@ -1,6 +1,8 @@
-"""User taste vectors: what a user did with songs, blended with what they said they like."""
+"""User taste vectors: what a user did with songs, blended with what they said they like.
 
-import math
+How much each song weighs (interaction_weight) is app/vectors/schema.py's, as the users' sparse
+vectors are built from the same weights.
+"""
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -11,23 +13,6 @@ from .items import Vector
 PREFERENCE_PRIOR = 3.0
 # Songs pushed against pull less than songs liked: a dislike says "not this", not "the opposite".
 NEGATIVE_WEIGHT = 0.3
-RATING_WEIGHTS: dict[int | None, float] = {1: -2.0, 2: -1.0, 3: 0.0, 4: 1.0, 5: 2.0}
-
-
-def interaction_weight(
-    play_count: int | None = 0,
-    liked: bool | None = False,
-    rating: int | None = None,
-    bookmarked: bool | None = False,
-    disliked: bool | None = False,
-) -> float:
-    """How much one song says about a user's taste: positive for, negative against, 0 for nothing."""
-    if disliked:
-        return -2.5
-    weight = 2.0 * bool(liked) + 1.5 * bool(bookmarked) + RATING_WEIGHTS.get(rating, 0.0)
-    if play_count and play_count > 1:
-        weight += 0.5 * math.log2(play_count)  # repeated plays count, with diminishing returns
-    return weight
 
 
 def _unit(vector: Vector) -> Vector | None:

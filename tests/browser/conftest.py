@@ -9,7 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, embedder
 
 from ..fakes import HashingEmbedder
 
@@ -48,7 +48,7 @@ def live_server(module_database_uri):
             "QDRANT_LOCATION": ":memory:",
         }
     )
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     with app.app_context():
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=400)

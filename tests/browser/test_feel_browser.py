@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import Config
-from app.extensions import db
+from app.extensions import db, embedder
 from app.models import Song, User, UserSong
 
 from ..fakes import HashingEmbedder
@@ -116,7 +116,7 @@ def site(tmp_path_factory, module_database_uri):
             "HTMX_SRC": Config.HTMX_SRC,
         }
     )
-    app.extensions["embedder"] = HashingEmbedder()
+    embedder.override(app, HashingEmbedder())
     with app.app_context():
         upgrade()
         import_spotify_csv(DEMO_CATALOG, limit=400)

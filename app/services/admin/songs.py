@@ -13,20 +13,19 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from ...embeddings import text_hash
-from ...extensions import db
+from ...extensions import db, vector_store
 from ...models import ActivityEvent, Song, SongVector, UserSong
 from ...spotify_csv.records import natural_key, record_hash
 from ...spotify_csv.validation import validate_song
 from ...vectors import VectorStoreError
+from ...vectors.schema import SONGS
 from ..accounts import audit
 from ..accounts.audit import Actor
 from ..indexing.song_vectors import (
-    SONGS,
     embed_song_rows,
     mark_songs_unindexed,
     reindex_songs,
     song_embedding_text,
-    vector_store,
     writable_collections,
 )
 from ..indexing.user_vectors import refresh_user_vectors

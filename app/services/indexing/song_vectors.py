@@ -1,89 +1,52 @@
-"""Song vectors: embedding the catalog into the vector store, skipping songs whose text is unchanged."""
+"""Song vectors: embedding the catalog into the vector store, skipping songs whose text is unchanged.
+
+The store and the embedder are the app's extensions (`vector_store()`, `embedder()`,
+app/extensions.py); what the collections hold is app/vectors/schema.py's.
+"""
 
 import ctypes
 import ctypes.util
 import functools
-import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from numpy.typing import NDArray
 
 from ...database import upsert
-from ...embeddings import shared_embedder, song_text, text_hash
-from ...extensions import db
+from ...embeddings import song_text, text_hash
+from ...extensions import db, embedder, vector_store
 from ...models import Song, SongVector, UserVector, from_blob, to_blob, utcnow
 from ...spotify_csv.vocab import FLAG_COLUMNS
-from ...vectors import Point, VectorStore, VectorStoreError, create_vector_store
+from ...vectors import Point, VectorStore, VectorStoreError, schema
+from ...vectors.schema import SONGS, USERS
 
-SONGS = "songs"
-USERS = "users"
-SONG_INDEXED_FIELDS = {
-    "genre": "keyword",
-    "genres": "keyword",
-    "emotion": "keyword",
-    "artist": "keyword",
-    "explicit": "bool",
-    "popularity": "integer",
-    **dict.fromkeys(FLAG_COLUMNS, "bool"),
-}
-USER_INDEXED_FIELDS = {"emotions": "keyword", "tags": "keyword"}
 PAGE = 1000  # songs read from SQL at a time, so memory stays flat on large catalogs
-
-
-_store_lock = threading.Lock()
-
-
-def vector_store():
-    """This process's vector store, opened on first use (so only the process that serves holds it)."""
-    store = current_app.extensions.get("vector_store")
-    if store is None:
-        # Request threads racing here would open the same Edge shard twice and lock themselves out.
-        with _store_lock:
-            store = current_app.extensions.get("vector_store")
-            if store is None:
-                config = current_app.config
-                store = create_vector_store(
-                    qdrant_url=config.get("QDRANT_URL"),
-                    qdrant_api_key=config.get("QDRANT_API_KEY"),
-                    qdrant_location=config.get("QDRANT_LOCATION"),
-                    vectors_path=config.get("VECTORS_PATH"),
-                )
-                current_app.extensions["vector_store"] = store
-    return store
-
-
-def close_vector_store():
-    """Release the store's files or connections (CLI commands do this so a server can start)."""
-    store = current_app.extensions.get("vector_store")
-    if store is not None:
-        store.close()
-
-
-def embedder():
-    """The app's embedder: the real model unless one was installed (tests install a double)."""
-    model = current_app.extensions.get("embedder")
-    if model is None:
-        model = shared_embedder(current_app.config.get("EMBEDDING_DEVICE", "cpu"))
-        current_app.extensions["embedder"] = model
-    return model
+# A row of SONG_COLUMNS and more (iter_song_pages); a song as the functions below read it is
+# either such a row or a Song.
+PlainRow = sa.Row[*tuple[Any, ...]]
+SongRow = Song | PlainRow
 
 
 # What SQL says each collection should hold: rows whose point the index acknowledged.
-INDEXED_IN_SQL = {SONGS: SongVector, USERS: UserVector}
+INDEXED_IN_SQL: dict[str, type[SongVector] | type[UserVector]] = {SONGS: SongVector, USERS: UserVector}
 
 
 def indexed_in_sql(name: str) -> int:
     """How many points SQL says the collection holds (vectors marked indexed)."""
     model = INDEXED_IN_SQL[name]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.indexed.is_(True)))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.indexed.is_(True)))
+    return count or 0  # a COUNT always answers: `or 0` only tells the type checker so
 
 
 def _sql_holds_points(name: str) -> bool:
     model = INDEXED_IN_SQL[name]
     # no_autoflush: a writer's pending rows (indexed=False until its write succeeds) must not count
     with db.session.no_autoflush:
-        return db.session.scalar(sa.select(sa.exists().where(model.indexed.is_(True))))
+        return bool(db.session.scalar(sa.select(sa.exists().where(model.indexed.is_(True)))))
 
 
 def check_collections(store: VectorStore | None = None) -> VectorStore:
@@ -122,10 +85,9 @@ def ensure_collections(
     store = store or vector_store()
     if not create:
         return check_collections(store)
-    if force or current_app.extensions.get("vector_collections_ready") is not store:
-        dim = embedder().dim
-        store.ensure_collection(SONGS, dim, SONG_INDEXED_FIELDS)
-        store.ensure_collection(USERS, dim, USER_INDEXED_FIELDS, sparse=True)
+    ready: object = current_app.extensions.get("vector_collections_ready")
+    if force or ready is not store:
+        schema.create_collections(store, embedder().dim)
         current_app.extensions["vector_collections_ready"] = store
     return store
 
@@ -151,28 +113,29 @@ def writable_collections(store: VectorStore | None = None) -> VectorStore:
     return store
 
 
-def song_embedding_text(song):
+def song_embedding_text(song: SongRow) -> str:
     """The text a song row is embedded from."""
     return song_text(song.artist, song.title, song.genres, song.emotion, song.album, song.lyrics)
 
 
-def song_payload(song):
-    """The payload stored with a song's point: what searches filter on."""
-    payload = {
-        "song_id": song.id,
-        "artist": song.artist,
-        "genre": song.genre,
-        "genres": list(song.genres or []),
-        "emotion": song.emotion,
-        "explicit": bool(song.explicit),
-        "popularity": song.popularity or 0,
-    }
-    payload.update({flag: bool(getattr(song, flag)) for flag in FLAG_COLUMNS})
-    return payload
+def song_payload(song: SongRow) -> dict[str, Any]:
+    """The payload stored with a song's point (app/vectors/schema.py): what searches filter on."""
+    return schema.song_payload(
+        song.id,
+        song.artist,
+        song.genre,
+        song.genres or [],
+        song.emotion,
+        bool(song.explicit),
+        song.popularity or 0,
+        {flag for flag in FLAG_COLUMNS if getattr(song, flag)},
+    )
 
 
 @dataclass
 class EmbedResult:
+    """What embed_songs did: songs encoded, re-indexed from SQL, or left as they were."""
+
     embedded: int = 0  # encoded by the model
     reindexed: int = 0  # vector reused from SQL, point written again
     unchanged: int = 0
@@ -193,7 +156,7 @@ SONG_COLUMNS = [
 ]
 
 
-def iter_song_pages(where=None):
+def iter_song_pages(where: sa.ColumnElement[bool] | None = None) -> Iterator[Sequence[PlainRow]]:
     """Pages of song rows (plain rows, with text_hash and indexed) in id order, PAGE at a time."""
     last_id = 0
     while True:
@@ -213,7 +176,12 @@ def iter_song_pages(where=None):
         last_id = rows[-1].id
 
 
-def embed_songs(batch_size=64, rebuild=False, on_step=None, on_skip=None):
+def embed_songs(
+    batch_size: int = 64,
+    rebuild: bool = False,
+    on_step: Callable[[int], object] | None = None,
+    on_skip: Callable[[int], object] | None = None,
+) -> EmbedResult:
     """Embed every song whose text changed since its last embedding; commit after each batch.
 
     An interrupted run loses at most one batch: the next run skips what was committed. `on_step(n)`
@@ -230,7 +198,8 @@ def embed_songs(batch_size=64, rebuild=False, on_step=None, on_skip=None):
     result = EmbedResult()
     skipped_to = on_skip or on_step
     for page in iter_song_pages():
-        to_embed, to_index = [], []
+        to_embed: list[tuple[PlainRow, str, str]] = []
+        to_index: list[PlainRow] = []
         for song in page:
             text = song_embedding_text(song)
             digest = text_hash(text)
@@ -260,14 +229,15 @@ def embed_songs(batch_size=64, rebuild=False, on_step=None, on_skip=None):
 
 
 @functools.cache
-def _malloc_trim():
+def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return trim
     except (OSError, AttributeError):  # not glibc: nothing to do
         return None
 
 
-def _release_freed_memory():
+def _release_freed_memory() -> None:
     # glibc kept the holes that each batch's torch buffers left between small long-lived allocations
     # (SQLite, the vector store): `flask seed embeddings` grew from 0.6 to 2.8 GB over 10,000 songs.
     # Trimming after each batch kept 1,500 songs at 601-610 MB (651-828 MB without), ~10 ms a batch.
@@ -276,7 +246,9 @@ def _release_freed_memory():
         trim(0)
 
 
-def _write_song_vectors(songs, vectors, digests, model_name):
+def _write_song_vectors(
+    songs: Sequence[SongRow], vectors: NDArray[np.float32], digests: Sequence[str], model_name: str
+) -> None:
     # Point first, SQL second: a committed hash always means the point exists.
     vector_store().upsert(SONGS, [Point(s.id, v.tolist(), song_payload(s)) for s, v in zip(songs, vectors)])
     now = utcnow()
@@ -302,7 +274,7 @@ def _write_song_vectors(songs, vectors, digests, model_name):
     db.session.commit()
 
 
-def embed_song_rows(songs):
+def embed_song_rows(songs: Sequence[Song]) -> None:
     """Embed these songs now and write their points and SQL vectors (an admin's edit, one song)."""
     writable_collections()
     model = embedder()
@@ -310,7 +282,7 @@ def embed_song_rows(songs):
     _write_song_vectors(songs, model.encode(texts), [text_hash(t) for t in texts], model.name)
 
 
-def reindex_songs(songs):
+def reindex_songs(songs: Sequence[SongRow]) -> None:
     """Write points again from the vectors kept in SQL, with fresh payloads (no model call)."""
     ids = [song.id for song in songs]
     blobs = dict(
@@ -324,7 +296,7 @@ def reindex_songs(songs):
     db.session.commit()
 
 
-def mark_songs_unindexed(song_ids):
+def mark_songs_unindexed(song_ids: Iterable[int]) -> None:
     """Record that the index lacks these songs' points, so the next sync writes them."""
     db.session.execute(
         sa.update(SongVector).where(SongVector.song_id.in_(list(song_ids))).values(indexed=False)
@@ -333,20 +305,18 @@ def mark_songs_unindexed(song_ids):
 
 
 __all__ = [
-    "SONGS",
-    "USERS",
+    "SONG_COLUMNS",
     "EmbedResult",
     "VectorStoreError",
     "check_collections",
-    "close_vector_store",
     "embed_song_rows",
     "embed_songs",
-    "embedder",
     "ensure_collections",
     "indexed_in_sql",
+    "iter_song_pages",
     "mark_songs_unindexed",
     "reindex_songs",
+    "song_embedding_text",
     "song_payload",
-    "vector_store",
     "writable_collections",
 ]

@@ -8,20 +8,17 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from ...embeddings import text_hash
-from ...extensions import db
+from ...extensions import db, embedder, vector_store
 from ...models import Song, SongVector, User, UserVector
 from ...vectors import VectorStore, VectorStoreError
+from ...vectors.schema import SONGS, USERS
 from .song_vectors import (
-    SONGS,
-    USERS,
     embed_songs,
-    embedder,
     ensure_collections,
     indexed_in_sql,
     iter_song_pages,
     mark_songs_unindexed,
     song_embedding_text,
-    vector_store,
 )
 from .user_vectors import refresh_user_vectors
 

@@ -10,19 +10,20 @@ from numpy.typing import NDArray
 
 from ...database import upsert
 from ...embeddings import preference_text, text_hash
-from ...extensions import db
+from ...extensions import db, embedder
 from ...models import SongVector, User, UserSong, UserVector, from_blob, to_blob, utcnow
-from ...recommend.taste import interaction_weight, taste_vector
-from ...vectors import Point, VectorStoreError
-from .song_vectors import USERS, embedder, writable_collections
+from ...recommend.taste import taste_vector
+from ...vectors import Point, VectorStoreError, schema
+from ...vectors.schema import USERS, interaction_weight
+from .song_vectors import writable_collections
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 256
 
 
 def user_payload(user: User) -> dict[str, Any]:
-    """The payload stored with a user's point."""
-    return {"user_id": user.id, "emotions": list(user.emotions or []), "tags": list(user.tags or [])}
+    """The payload stored with a user's point (app/vectors/schema.py)."""
+    return schema.user_payload(user.id, user.emotions or [], user.tags or [])
 
 
 def user_signals(user_id: int) -> tuple[list[int], list[NDArray[np.float32]], list[float]]:
@@ -52,12 +53,6 @@ def user_signals(user_id: int) -> tuple[list[int], list[NDArray[np.float32]], li
             vectors.append(from_blob(blob))
             weights.append(weight)
     return ids, vectors, weights
-
-
-def _unit_sparse(weights: Mapping[int, float]) -> dict[int, float]:
-    # Unit length, so a dot product between two users is their cosine similarity.
-    norm = float(np.sqrt(sum(w * w for w in weights.values())))
-    return {k: w / norm for k, w in weights.items()} if norm else {}
 
 
 def _preference_vectors(
@@ -124,7 +119,7 @@ def refresh_user_vectors(user_ids: Iterable[int], on_step: Callable[[int], objec
                     "updated_at": utcnow(),
                 }
             )
-            sparse = _unit_sparse({song_id: float(w) for song_id, w in zip(signal_ids, weights) if w > 0})
+            sparse = schema.user_sparse(dict(zip(signal_ids, weights)))
             points.append(Point(user.id, taste.tolist(), user_payload(user), sparse or None))
         if on_step:
             on_step(1)

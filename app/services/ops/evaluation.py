@@ -14,8 +14,8 @@ from ...evaluation.split import EvalUser, ItemSet
 from ...extensions import db
 from ...models import Song, SongVector, User, UserSong, UserVector, from_blob
 from ...recommend.items import SongInfo
-from ...recommend.taste import interaction_weight
-from ..indexing.song_vectors import SONG_COLUMNS, SONG_INDEXED_FIELDS, song_embedding_text, song_payload
+from ...vectors.schema import interaction_weight
+from ..indexing.song_vectors import SONG_COLUMNS, song_embedding_text, song_payload
 
 # (song id, interaction weight, updated_at): one user's current relation to one song.
 Interaction = tuple[int, float, dt.datetime]
@@ -48,7 +48,7 @@ def load_items() -> ItemSet:
             vectors[song.id] = from_blob(song.vector)
         else:
             texts[song.id] = song_embedding_text(song)
-    return ItemSet(infos, payloads, vectors, texts, dict(SONG_INDEXED_FIELDS))
+    return ItemSet(infos, payloads, vectors, texts)
 
 
 def _interactions() -> dict[int, list[Interaction]]:

@@ -5,12 +5,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ...extensions import db
+from ...extensions import db, vector_store
 from ...models import ActivityEvent, SeedRun, Song, User
 from ...vectors import VectorStore
 from ..accounts import audit
 from ..activity.history import isoformat
-from ..indexing.song_vectors import vector_store
 from ..indexing.sync import CollectionState, collection_failed, collection_states, index_status
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from ...recommend.items import CatalogData, Filters, Recommendation, UserContext
 from ...recommend.popular import popular_recommendations
 from ...recommend.registry import APPROACHES, COMPONENTS, FOR_YOU, POPULAR
 from ...recommend.similar import similar_songs as similar_engine
-from ...recommend.taste import interaction_weight
 from ...vectors import VectorStore, VectorStoreError
+from ...vectors.schema import interaction_weight
 from ..activity import fans
 from ..catalog.browse import song_json
 from ..indexing.song_vectors import ensure_collections

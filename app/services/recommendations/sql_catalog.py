@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Song, SongVector, UserSong
 from ...recommend.items import NO_FILTERS, Filters, PopularItem, SongInfo, Vector, unit_rows
-from ...recommend.taste import interaction_weight
+from ...vectors.schema import interaction_weight
 from ..activity.fans import FanRanking, read_ranking
 
 if TYPE_CHECKING:  # peer_positives imports this module: a runtime import would be circular

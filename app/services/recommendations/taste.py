@@ -19,8 +19,8 @@ from flask import Flask, current_app
 
 from ...extensions import db, per_app
 from ...models import ActivityEvent, Song, SongVector, User, UserSong, UserVector, from_blob
-from ...recommend.taste import interaction_weight
 from ...taste_map import Projection, canvas_points, dot_path, fit_projection, one_blas_thread, sample_indices
+from ...vectors.schema import interaction_weight
 from ..ops.background import OneThread
 from .lists import recommend_for
 
