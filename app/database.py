@@ -59,3 +59,18 @@ def upsert(session: Any, table: sa.Table, rows: Sequence[Mapping[str, Any]], key
     statement = insert(table)
     updated = {name: statement.excluded[name] for name in rows[0] if name not in key}
     session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updated), list(rows))
+
+
+# Schema objects that exist on one database only carry info={ONLY_ON: "postgresql"} (and a matching
+# ddl_if): the trigram indexes of song search, which SQLite has no equivalent for.
+ONLY_ON = "only_on"
+
+
+def include_for_dialect(dialect: str) -> Callable[..., bool]:
+    """Alembic's include_object for this database: leaves out objects declared for another one, so
+    comparing the models with a migrated schema (autogenerate, the tests) expects only what exists."""
+
+    def include(obj: Any, _name: str | None, _kind: str, _reflected: bool, _compare_to: Any) -> bool:
+        return getattr(obj, "info", {}).get(ONLY_ON, dialect) == dialect
+
+    return include

@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from app.database import include_for_dialect
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -96,7 +98,11 @@ def run_migrations_online():
             # dropping the old table would cascade and delete every row that references it.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # Autogenerate compares only what exists on this database (app.database.include_for_dialect).
+        include = conf_args.get("include_object") or include_for_dialect(connection.dialect.name)
+        context.configure(
+            connection=connection, target_metadata=get_metadata(), **{**conf_args, "include_object": include}
+        )
 
         try:
             with context.begin_transaction():

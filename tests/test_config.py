@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 
 from app import create_app
 from app.config import Config, database_url, secret_key
+from app.database import include_for_dialect
 from app.extensions import db
 
 
@@ -85,7 +86,9 @@ def test_concurrent_writers_wait_instead_of_failing(app):
 
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_for_dialect(conn.dialect.name)}
+        )
         assert compare_metadata(context, db.metadata) == []
 
 

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
+from app.database import include_for_dialect
 from app.extensions import db, embedder
 from app.models import ActivityEvent, Song, User, UserSong
 from app.services.accounts.users import register_user
@@ -60,7 +61,9 @@ def test_migrations_upgrade_downgrade_to_base_and_upgrade_again(database_uri):
             assert _tables(conn) == TABLES
             assert MigrationContext.configure(conn).get_current_revision() == _head(app)
             # The models and the migrated schema agree on PostgreSQL's types, defaults included.
-            typed = MigrationContext.configure(conn, opts={"compare_type": True})
+            typed = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_for_dialect(conn.dialect.name)}
+            )
             assert compare_metadata(typed, db.metadata) == []
         with db.engine.begin() as conn:  # rows the downgrades must carry, an "unrate" event among them
             conn.exec_driver_sql(

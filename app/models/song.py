@@ -5,6 +5,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database import ONLY_ON
 from ..extensions import db
 from ..spotify_csv.parsing import PITCHES
 from .types import DbId
@@ -73,7 +74,11 @@ class Song(db.Model):
     # and scans. The migration creates them with the pg_trgm extension.
     __table_args__ = tuple(
         sa.Index(
-            f"ix_songs_{column}_trgm", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+            f"ix_songs_{column}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+            info={ONLY_ON: "postgresql"},
         ).ddl_if(dialect="postgresql")
         for column in SEARCHED_COLUMNS
     )
