@@ -163,4 +163,8 @@ def test_the_fusion_the_fit_and_the_evaluation_read_one_registry():
     # Each name is the one the engine's own Recommendations carry.
     for name, engine in registry.COMPONENTS.items():
         assert name == importlib.import_module(engine.__module__).APPROACH
+    # For you runs the same engines as plans: each one its engine module's, under the same name.
+    assert list(registry.PLANS) == list(registry.COMPONENTS)
+    for name, plan in registry.PLANS.items():
+        assert plan.__module__ == registry.COMPONENTS[name].__module__
     assert fusion.APPROACH == registry.FOR_YOU

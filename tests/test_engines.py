@@ -8,6 +8,7 @@ from app.recommend.content import content_recommendations
 from app.recommend.fusion import (
     DEFAULT_PARAMS,
     FusionParams,
+    component_lists,
     diversify,
     for_you_recommendations,
     fuse,
@@ -17,6 +18,7 @@ from app.recommend.item_model import fit_item_model
 from app.recommend.items import SONGS, USERS, Filters, Recommendation, SongInfo, UserContext
 from app.recommend.knowledge import knowledge_recommendations
 from app.recommend.popular import popular_recommendations
+from app.recommend.registry import COMPONENTS
 from app.recommend.similar import similar_songs
 from app.vectors import Point, create_vector_store
 
@@ -63,7 +65,7 @@ class DictCatalog:
 
     def songs(self, ids):
         return {
-            i: SongInfo(i, t, a, g, (g,), e, x, p)
+            i: SongInfo(i, t, a, g, e, x, p)
             for i in ids
             if i in SONG_TABLE
             for (t, a, g, e, x, p, _) in [SONG_TABLE[i]]
@@ -227,9 +229,9 @@ def test_a_longer_knowledge_list_starts_with_the_shorter_one(store, catalog):
         def __init__(self):
             self.sizes = []
 
-        def search(self, name, vector, k, **kwargs):
-            self.sizes.append(k)
-            return []
+        def search_batch(self, name, searches):
+            self.sizes.extend(search.k for search in searches)
+            return [[] for _ in searches]
 
     recording = Recording()
     three_tags = context(
@@ -370,3 +372,31 @@ def test_for_you_fuses_the_three_and_never_repeats_the_library(store, catalog):
     for song_id in ids:
         by_artist[SONG_TABLE[song_id][1]] = by_artist.get(SONG_TABLE[song_id][1], 0) + 1
     assert max(by_artist.values()) <= 2
+
+
+def test_for_you_runs_its_lists_together_batching_searches_and_reading_songs_once(store, catalog):
+    ctx = context(1, dislikes=[6], emotions=["joy"], tags=["party"], preference=song_vector(3))
+    batches, reads = [], []
+
+    class CountingStore:
+        def search_batch(self, name, searches):
+            batches.append((name, len(searches)))
+            return store.search_batch(name, searches)
+
+    class CountingCatalog(DictCatalog):
+        def songs(self, ids):
+            reads.append(set(ids))
+            return super().songs(ids)
+
+    lists = component_lists(ctx, CountingStore(), CountingCatalog(LIKES), k=3)
+    # Round one: content's and knowledge's song searches in one call, collaborative's two user
+    # searches in another; then knowledge's second search (its moods alone: joy + party is short).
+    assert batches == [("songs", 2), ("users", 2), ("songs", 1)]
+    # One read of songs: what content and item-based explain with, and every candidate of every list.
+    assert len(reads) == 1 and reads[0] >= {item.song_id for items in lists.values() for item in items}
+    alone = {name: engine(ctx, store, catalog, k=9) for name, engine in COMPONENTS.items()}
+    assert set(lists) == set(alone) and all(lists.values())
+    for name, items in lists.items():
+        assert [(i.song_id, i.reason) for i in items] == [(i.song_id, i.reason) for i in alone[name]]
+        # local mode scores a batch as one matrix product: float32 rounding apart
+        assert [i.score for i in items] == pytest.approx([i.score for i in alone[name]], abs=1e-6)

@@ -212,6 +212,7 @@ def test_degraded_banner_when_the_vector_store_is_down(site, app, monkeypatch):
         raise VectorStoreError("down")
 
     monkeypatch.setattr(store, "search", down)
+    monkeypatch.setattr(store, "search_batch", down)  # the engines' searches go through it
     html = site.get("/recommendations/content").get_data(as_text=True)
     assert "Personal recommendations are unavailable right now" in html
     assert len(titles_on(html)) > 0

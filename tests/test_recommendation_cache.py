@@ -202,6 +202,7 @@ def test_degraded_lists_are_not_cached(app, api, computed, monkeypatch):
 
     with monkeypatch.context() as outage:
         outage.setattr(store, "search", down)
+        outage.setattr(store, "search_batch", down)  # the engines' searches go through it
         outage.setattr(store, "retrieve", down)
         assert api.recommendations("content")["degraded"] is True
         assert api.recommendations("content")["degraded"] is True and len(computed) == 2  # not kept

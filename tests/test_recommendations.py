@@ -83,6 +83,7 @@ def test_vector_store_down_degrades_to_popular(app, seeded, monkeypatch):
             raise VectorStoreError("connection refused")
 
         monkeypatch.setattr(vector_store(), "search", down)
+        monkeypatch.setattr(vector_store(), "search_batch", down)  # the engines' searches go through it
         monkeypatch.setattr(vector_store(), "retrieve", down)
         for approach in ("content", "collaborative", "knowledge", "for_you"):
             result = recommend_for(user, approach, k=5)

@@ -137,3 +137,29 @@ def test_popular_ranks_by_fans_then_spotify_popularity_with_filters_and_exclusio
         rest = everything[len(ranked) - 1 :]
         assert all(reason.startswith("Popular on Spotify") for _, _, reason in rest)
         assert [score for _, score, _ in rest] == sorted((score for _, score, _ in rest), reverse=True)
+
+
+def test_a_catalog_reads_each_song_once_a_request_even_one_that_does_not_exist(app, seeded):
+    # For you's lists and its fusion ask for overlapping songs: one SqlCatalog serves one request.
+    with app.app_context():
+        ids = db.session.scalars(sa.select(Song.id).order_by(Song.id).limit(3)).all()
+        gone = max(ids) + 1_000_000
+        catalog, statements = SqlCatalog(), []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            first = catalog.songs([*ids, gone])
+            again = catalog.songs([ids[0], gone])
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert set(first) == set(ids) and again == {ids[0]: first[ids[0]]}
+        assert len([s for s in statements if "FROM songs" in s]) == 1
+        song = db.session.get(Song, ids[0])
+        assert (first[ids[0]].title, first[ids[0]].artist, first[ids[0]].popularity) == (
+            song.title,
+            song.artist,
+            song.popularity or 0,
+        )

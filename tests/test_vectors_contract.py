@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from app.vectors import DENSE, SPARSE, Point, Range, VectorStoreError, VectorStoreLocked, create_vector_store
+from app.vectors.base import Search
 from app.vectors.client import ClientVectorStore
 from app.vectors.edge import EdgeVectorStore
 
@@ -266,6 +267,70 @@ def test_sparse_search_ranks_by_dot_product(store):
     assert store.search("users", axis(1), k=1)[0].id == 2  # the dense vector lives alongside
 
 
+def test_search_batch_answers_each_search_as_search_would(songs):
+    store, points = songs
+    nearest, _ = brute_force(points, axis(0))
+    searches = [
+        Search(axis(0), k=5),
+        Search(axis(1), k=40, must={"genre": "rock"}),
+        Search(axis(2), k=40, should=[{"genres": "blues"}, {"genre": "pop", "explicit": True}]),
+        Search(np.arange(1, DIM + 1, dtype=np.float32), k=3, payload=["genre"]),
+        Search(axis(0), k=5, exclude_ids=nearest[:2], payload=False),
+    ]
+    batch = store.search_batch(SONGS, searches)
+    one_by_one = [
+        store.search(SONGS, s.vector, s.k, s.must, s.exclude_ids, s.should, s.payload) for s in searches
+    ]
+    # the same hits; scores to float32 rounding (local mode scores a batch as one matrix product)
+    assert [[(h.id, h.payload) for h in hits] for hits in batch] == [
+        [(h.id, h.payload) for h in hits] for hits in one_by_one
+    ]
+    for hits, alone in zip(batch, one_by_one):
+        assert [h.score for h in hits] == pytest.approx([h.score for h in alone], abs=1e-6)
+    # ... and those are right, in the order the searches were given
+    assert [h.id for h in batch[0]] == nearest[:5] and [h.id for h in batch[4]] == nearest[2:7]
+    rock, _ = brute_force(points, axis(1), lambda p: p.payload["genre"] == "rock")
+    assert [h.id for h in batch[1]] == rock
+    assert all(set(h.payload) == {"genre"} for h in batch[3]) and all(h.payload == {} for h in batch[4])
+    assert store.search_batch(SONGS, []) == []
+
+
+def test_search_batch_mixes_sparse_and_dense_searches(store):
+    store.ensure_collection("users", DIM, sparse=True)
+    store.upsert(
+        "users",
+        [
+            Point(1, axis(0), sparse={1: 1.0, 2: 2.0}),
+            Point(2, axis(1), sparse={2: 1.0, 3: 5.0}),
+            Point(3, axis(2), sparse={7: 1.0}),
+        ],
+    )
+    batch = store.search_batch(
+        "users",
+        [
+            Search(sparse={2: 1.0, 3: 1.0}, k=3, payload=False),
+            Search(unit(0.5, 1.0), k=2, exclude_ids=[2]),
+            Search(sparse={7: 1.0}, k=3, exclude_ids=[3]),
+            Search(sparse={}, k=3),  # a user with no positive songs yet
+        ],
+    )
+    assert [[h.id for h in hits] for hits in batch] == [[2, 1], [1, 3], [], []]
+    assert [h.score for h in batch[0]] == pytest.approx([6.0, 2.0])
+    assert [h.id for h in batch[1]] == [
+        h.id for h in store.search("users", unit(0.5, 1.0), k=2, exclude_ids=[2])
+    ]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{}, {"vector": [1.0], "sparse": {1: 1.0}}, {"sparse": {1: 1.0}, "should": [{"tags": "a"}]}],
+    ids=["neither-vector", "both-vectors", "sparse-with-should"],
+)
+def test_a_search_takes_one_kind_of_vector(arguments):
+    with pytest.raises(ValueError):
+        Search(**arguments)
+
+
 def test_delete_hides_points_everywhere(songs):
     store, _ = songs
     gone = store.search(SONGS, axis(0), k=1)[0].id
@@ -329,6 +394,8 @@ def test_backend_failures_become_vector_store_errors(store):
         store.search(SONGS, [1.0, 0.0, 0.0])
     with pytest.raises(VectorStoreError):
         store.search("missing", axis(0))
+    with pytest.raises(VectorStoreError):
+        store.search_batch("missing", [Search(axis(0)), Search(axis(1))])
     with pytest.raises(VectorStoreError):
         store.search_sparse(SONGS, {1: 1.0})  # created without a sparse vector
     with pytest.raises(VectorStoreError, match="invalid collection name"):

@@ -168,7 +168,6 @@ def load_split(
             titles[i],
             titles[i],
             item_tags[i][0] if item_tags[i] else None,
-            item_tags[i],
             None,
             False,
             popularity[i],

@@ -5,8 +5,9 @@ from typing import cast
 
 import numpy as np
 
-from ..vectors.base import VectorStore
+from ..vectors.base import Search, VectorStore
 from .items import NO_FILTERS, SONGS, CatalogData, Filters, Recommendation, UserContext, Vector, quote
+from .plan import Plan, Searches, Songs, run_plan
 
 APPROACH = "content"
 EXPLAIN_FROM = 200  # the strongest history songs that reasons may name
@@ -20,17 +21,24 @@ def content_recommendations(
     ctx: UserContext, store: VectorStore, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
 ) -> list[Recommendation]:
     """Songs nearest to the user's taste, none from their library nor close to their dislikes."""
+    return run_plan(content_plan(ctx, catalog, k, filters), store, catalog)
+
+
+def content_plan(
+    ctx: UserContext, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
+) -> Plan[list[Recommendation]]:
+    """content_recommendations as a plan (app/recommend/plan.py): one search, then one read of songs."""
     if ctx.taste is None:
         return []
     disliked = [s for s, w in ctx.history.items() if w < 0]
-    hits = store.search(
-        SONGS,
-        ctx.taste.tolist(),
+    search = Search(
+        ctx.taste,
         k=k * 2 if disliked else k,
         must=filters.must() or None,
         exclude_ids=ctx.library,
         payload=False,
     )
+    (hits,) = yield Searches(((SONGS, search),))
     if not hits:
         return []
     history = ctx.positives[:EXPLAIN_FROM]
@@ -44,12 +52,14 @@ def content_recommendations(
             if penalties.get(hit.id, 0.0) is not None
         ),
         key=lambda pair: (-pair[0], pair[1]),
-    )
-    closest = _closest(vectors, [song_id for _, song_id in scored[:k]], [s for s in history if s in vectors])
-    songs = catalog.songs(set(closest.values()))
+    )[:k]
+    closest = _closest(vectors, [song_id for _, song_id in scored], [s for s in history if s in vectors])
+    # The picks too, which this list does not need: For you reads them next, so it gets them in the
+    # same read as the reasons' songs (10 rows more for the Content tab).
+    songs = yield Songs(frozenset(closest.values()) | {song_id for _, song_id in scored})
     items: list[Recommendation] = []
-    for score, song_id in scored[:k]:
-        source = songs.get(closest.get(song_id))  # type: ignore[arg-type]  # no reason-song: get(None) is None
+    for score, song_id in scored:
+        source = songs.get(closest.get(song_id))
         if source is not None:
             reason = f"Because you {ctx.verbs.get(source.id, 'liked')} {quote(source)}"
         else:

@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 
 from ..vectors.base import VectorStore
 from .items import NO_FILTERS, CatalogData, Filters, Recommendation, UserContext
-from .registry import COMPONENTS, FOR_YOU
+from .plan import run_plans
+from .registry import COMPONENTS, FOR_YOU, PLANS
 
 APPROACH = FOR_YOU
 PER_ARTIST = 2
@@ -199,13 +200,18 @@ def component_lists(
     filters: Filters = NO_FILTERS,
     params: FusionParams = DEFAULT_PARAMS,
 ) -> dict[str, list[Recommendation]]:
-    """{name: [Recommendation]} of every component this user weighs, each asked for CANDIDATES_PER_K * k."""
+    """{name: [Recommendation]} of every component this user weighs, each asked for CANDIDATES_PER_K * k.
+
+    The engines run as plans, together: their searches go out in one batch per collection, and
+    the songs they and the fusion need are read once (app/recommend/plan.py).
+    """
     weights, _ = params.user_weights(len(ctx.positives))
-    return {
-        name: engine(ctx, store, catalog, k=k * CANDIDATES_PER_K, filters=filters)
-        for name, engine in COMPONENTS.items()
+    plans = {
+        name: plan(ctx, catalog, k=k * CANDIDATES_PER_K, filters=filters)
+        for name, plan in PLANS.items()
         if weights.get(name, 0.0) > 0
     }
+    return run_plans(plans, store, catalog)
 
 
 def for_you_recommendations(
@@ -219,7 +225,7 @@ def for_you_recommendations(
     """The fused, artist-diversified list of the component engines' picks."""
     lists = component_lists(ctx, store, catalog, k, filters, params)
     candidates = {item.song_id for items in lists.values() for item in items}
-    songs = catalog.songs(candidates)
+    songs = catalog.songs(candidates)  # read with the lists' own songs (run_plans); SqlCatalog keeps them
     popularity = lambda song_id: songs[song_id].popularity / 100 if song_id in songs else 0.0  # noqa: E731
     fused = fuse(lists, params, len(ctx.positives), popularity)
     diverse = diversify(

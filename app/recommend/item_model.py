@@ -19,6 +19,7 @@ from scipy import linalg, sparse  # type: ignore[import-untyped]  # no py.typed;
 
 from ..vectors.base import VectorStore
 from .items import NO_FILTERS, CatalogData, Filters, Recommendation, UserContext, quote
+from .plan import Plan, Songs, run_plan
 
 APPROACH = "item_based"
 # An item with one fan co-occurs with nothing: it would only add an all-zero row to the model.
@@ -148,6 +149,13 @@ def item_based_recommendations(
     ctx: UserContext, store: VectorStore, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
 ) -> list[Recommendation]:
     """Songs that the songs the user likes predict, each explained by the liked song behind it most."""
+    return run_plan(item_based_plan(ctx, catalog, k, filters), store, catalog)
+
+
+def item_based_plan(
+    ctx: UserContext, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
+) -> Plan[list[Recommendation]]:
+    """item_based_recommendations as a plan (app/recommend/plan.py): no search, one read of songs."""
     model = catalog.item_model()
     if model is None:
         return []
@@ -167,18 +175,14 @@ def item_based_recommendations(
     )
     if filters == NO_FILTERS:
         top = top[:k]  # nothing to filter: only the picks and their reasons' songs are read
-    else:
-        infos = catalog.songs(int(model.item_ids[i]) for i in top)
-        top = [
-            i
-            for i in top
-            if int(model.item_ids[i]) in infos and filters.accepts(infos[int(model.item_ids[i])])
-        ][:k]
-    # The liked song behind each pick: the one whose row gives it the largest weight.
-    sources = {
-        column: int(model.item_ids[rows[int(np.argmax(model.weights[rows, column]))]]) for column in top
-    }
-    songs = catalog.songs([int(model.item_ids[i]) for i in top] + list(sources.values()))
+    # The liked song behind each candidate: the one whose row gives it the largest weight. Found for
+    # every candidate before filtering, so one read of songs serves both the filter and the reasons.
+    columns = np.asarray(top, dtype=np.int64)
+    behind = rows[np.argmax(model.weights[np.ix_(rows, columns)], axis=0)] if top else rows[:0]
+    sources = {column: int(model.item_ids[row]) for column, row in zip(top, behind.tolist())}
+    songs = yield Songs(frozenset(int(model.item_ids[i]) for i in top) | frozenset(sources.values()))
+    if filters != NO_FILTERS:
+        top = [i for i in top if (info := songs.get(int(model.item_ids[i]))) and filters.accepts(info)][:k]
     items: list[Recommendation] = []
     for column in top:
         song_id = int(model.item_ids[column])

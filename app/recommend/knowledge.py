@@ -4,8 +4,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..spotify_csv.vocab import ACTIVITY_FLAGS, FLAG_COLUMNS
-from ..vectors.base import Hit, VectorStore
+from ..vectors.base import Hit, Search, VectorStore
 from .items import NO_FILTERS, SONGS, CatalogData, Filters, Recommendation, UserContext
+from .plan import Plan, Searches, run_plan
 
 APPROACH = "knowledge"
 # Ranking: closeness to the preference text, plus a bonus per matched preference and for
@@ -52,6 +53,13 @@ def knowledge_recommendations(
 
     Needs no activity: only the stated emotions and tags and the preference vector.
     """
+    return run_plan(knowledge_plan(ctx, catalog, k, filters), store, catalog)
+
+
+def knowledge_plan(
+    ctx: UserContext, catalog: CatalogData, k: int = 10, filters: Filters = NO_FILTERS
+) -> Plan[list[Recommendation]]:
+    """knowledge_recommendations as a plan (app/recommend/plan.py): one search, a second if it is short."""
     query = ctx.preference if ctx.preference is not None else ctx.taste
     if query is None or not (ctx.emotions or ctx.tags):
         return []
@@ -68,15 +76,11 @@ def knowledge_recommendations(
     pool = min(MAX_POOL, max(k * 2, POOL_PER_TAG * max(1, len(ctx.tags))))
     candidates: dict[int, Hit] = {}
     for alternatives in [should, None] if should and mood else [should]:
-        for hit in store.search(
-            SONGS,
-            query.tolist(),
-            k=pool,
-            must=must,
-            exclude_ids=ctx.library,
-            should=alternatives,
-            payload=PAYLOAD_FIELDS,
-        ):
+        search = Search(
+            query, k=pool, must=must, exclude_ids=ctx.library, should=alternatives, payload=PAYLOAD_FIELDS
+        )
+        (hits,) = yield Searches(((SONGS, search),))
+        for hit in hits:
             candidates.setdefault(hit.id, hit)
         if len(candidates) >= pool:
             break

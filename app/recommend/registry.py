@@ -2,7 +2,8 @@
 
 Components are the lists For you fuses; each is a pure function (ctx, store, catalog, k, filters)
 -> [Recommendation]. The web, the API, the fusion and the evaluation all read this table; each key
-is the engine module's own APPROACH, the name its Recommendations carry.
+is the engine module's own APPROACH, the name its Recommendations carry. PLANS holds the same
+engines as plans (app/recommend/plan.py), which For you runs together to batch their searches.
 """
 
 from typing import Protocol
@@ -10,6 +11,7 @@ from typing import Protocol
 from ..vectors.base import VectorStore
 from . import collaborative, content, item_model, knowledge, popular
 from .items import CatalogData, Filters, Recommendation, UserContext
+from .plan import Plan
 
 
 class Engine(Protocol):
@@ -20,11 +22,25 @@ class Engine(Protocol):
     ) -> list[Recommendation]: ...
 
 
+class EnginePlan(Protocol):
+    """A component engine as a plan: the same list, its searches and songs asked for as steps."""
+
+    def __call__(
+        self, ctx: UserContext, catalog: CatalogData, k: int = ..., filters: Filters = ...
+    ) -> Plan[list[Recommendation]]: ...
+
+
 COMPONENTS: dict[str, Engine] = {
     content.APPROACH: content.content_recommendations,
     collaborative.APPROACH: collaborative.collaborative_recommendations,
     knowledge.APPROACH: knowledge.knowledge_recommendations,
     item_model.APPROACH: item_model.item_based_recommendations,
+}
+PLANS: dict[str, EnginePlan] = {
+    content.APPROACH: content.content_plan,
+    collaborative.APPROACH: collaborative.collaborative_plan,
+    knowledge.APPROACH: knowledge.knowledge_plan,
+    item_model.APPROACH: item_model.item_based_plan,
 }
 FOR_YOU = "for_you"
 POPULAR = popular.APPROACH

@@ -3,7 +3,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from numpy.typing import ArrayLike
 
@@ -43,6 +43,28 @@ class Point:
     vector: list[float]
     payload: Payload = field(default_factory=dict)
     sparse: SparseVector | None = None
+
+
+@dataclass(frozen=True)
+class Search:
+    """One search of a batch (VectorStore.search_batch): search()'s arguments, or search_sparse()'s.
+
+    Set `vector` for a dense search or `sparse` ({index: value}) for a sparse one, never both.
+    """
+
+    vector: ArrayLike | None = None
+    k: int = 10
+    must: Filters | None = None
+    exclude_ids: Iterable[int] = ()
+    should: Sequence[Filters] | None = None
+    payload: PayloadFields = True
+    sparse: SparseVector | None = None
+
+    def __post_init__(self) -> None:
+        if (self.vector is None) == (self.sparse is None):
+            raise ValueError("a Search takes a dense vector or a sparse one: set exactly one")
+        if self.sparse is not None and self.should:
+            raise ValueError("a sparse Search takes no `should` (search_sparse has none)")
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,21 @@ class VectorStore(ABC):
         payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}; payload as in search."""
+
+    def search_batch(self, name: str, searches: Sequence[Search]) -> list[list[Hit]]:
+        """One list of hits per Search, in order: what search() or search_sparse() gives for each.
+
+        Backends send the batch in one call (a Qdrant server: one round trip instead of one each);
+        this default runs them one by one.
+        """
+        results = []
+        for s in searches:
+            if s.sparse is not None:
+                results.append(self.search_sparse(name, s.sparse, s.k, s.must, s.exclude_ids, s.payload))
+            else:
+                vector = cast(ArrayLike, s.vector)  # a Search without a sparse vector has a dense one
+                results.append(self.search(name, vector, s.k, s.must, s.exclude_ids, s.should, s.payload))
+        return results
 
     @abstractmethod
     def recommend(

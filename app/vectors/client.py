@@ -16,6 +16,7 @@ from .base import (
     Hit,
     PayloadFields,
     Point,
+    Search,
     SparseVector,
     VectorStore,
     VectorStoreError,
@@ -78,6 +79,10 @@ def _filter(
         [models.HasIdCondition(has_id=cast("list[models.ExtendedPointId]", excluded))] if excluded else None
     )
     return models.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
+
+
+def _hits(points: Iterable[models.ScoredPoint]) -> list[Hit]:
+    return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in points]
 
 
 class ClientVectorStore(VectorStore):
@@ -216,30 +221,20 @@ class ClientVectorStore(VectorStore):
         return {int(r.id): list(r.vector[DENSE]) for r in records}  # type: ignore[index, call-overload, arg-type]
 
     def _query(
-        self,
-        name: str,
-        query: Any,
-        using: str,
-        k: int,
-        must: Filters | None,
-        exclude_ids: Iterable[int],
-        should: Sequence[Filters] | None = None,
-        payload: PayloadFields = True,
+        self, name: str, query: Any, k: int, must: Filters | None, exclude_ids: Iterable[int]
     ) -> list[Hit]:
-        query_filter = _filter(must, exclude_ids, should)
+        """One dense query of any kind (recommend's), every payload field."""
         with self._call("searching", name) as client:
             response = client.query_points(
                 name,
                 query=query,
-                using=using,
-                query_filter=query_filter,
+                using=DENSE,
+                query_filter=_filter(must, exclude_ids),
                 limit=int(k),
-                with_payload=payload_fields(payload),
-                search_params=self._search_params() if using == DENSE else None,
+                with_payload=True,
+                search_params=self._search_params(),
             )
-        return [
-            Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in response.points
-        ]
+        return _hits(response.points)
 
     def search(
         self,
@@ -252,7 +247,8 @@ class ClientVectorStore(VectorStore):
         payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points nearest to a dense vector, best first (list of Hit)."""
-        return self._query(name, floats(vector), DENSE, k, must, exclude_ids, should, payload)
+        (hits,) = self.search_batch(name, [Search(vector, k, must, exclude_ids, should, payload)])
+        return hits
 
     def search_sparse(
         self,
@@ -264,9 +260,35 @@ class ClientVectorStore(VectorStore):
         payload: PayloadFields = True,
     ) -> list[Hit]:
         """The k points with the highest dot product with a sparse vector {index: value}."""
-        indices, values = sparse_parts(sparse)
-        query = models.SparseVector(indices=indices, values=values)
-        return self._query(name, query, SPARSE, k, must, exclude_ids, payload=payload)
+        (hits,) = self.search_batch(
+            name, [Search(None, k, must, exclude_ids, payload=payload, sparse=sparse)]
+        )
+        return hits
+
+    def search_batch(self, name: str, searches: Sequence[Search]) -> list[list[Hit]]:
+        """One list of hits per Search, in order: one request to a server (query_batch_points)."""
+        requests = [self._request(search) for search in searches]
+        if not requests:
+            return []
+        with self._call("searching", name) as client:
+            responses = client.query_batch_points(name, requests)
+        return [_hits(response.points) for response in responses]
+
+    def _request(self, search: Search) -> models.QueryRequest:
+        query: Any
+        if search.sparse is None:
+            query, using = floats(cast(ArrayLike, search.vector)), DENSE
+        else:
+            indices, values = sparse_parts(search.sparse)
+            query, using = models.SparseVector(indices=indices, values=values), SPARSE
+        return models.QueryRequest(
+            query=query,
+            using=using,
+            filter=_filter(search.must, search.exclude_ids, search.should),
+            limit=int(search.k),
+            with_payload=payload_fields(search.payload),
+            params=self._search_params() if using == DENSE else None,
+        )
 
     def recommend(
         self,
@@ -297,7 +319,7 @@ class ClientVectorStore(VectorStore):
             )
         )
         # Qdrant leaves the example ids out by itself; negatives that were unknown cost nothing.
-        return self._query(name, query, DENSE, k, must, exclude_ids)
+        return self._query(name, query, k, must, exclude_ids)
 
     def count(self, name: str, must: Filters | None = None, exact: bool = True) -> int:
         """How many points match: exactly, or (exact=False) the server's estimate."""

@@ -38,7 +38,6 @@ def load_items() -> ItemSet:
             song.title,
             song.artist,
             song.genre,
-            tuple(song.genres or ()),
             song.emotion,
             bool(song.explicit),
             song.popularity or 0,
