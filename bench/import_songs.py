@@ -9,6 +9,12 @@ PostgreSQL (a throwaway cluster from tests.servers, a fresh database per run; th
 skipped when PostgreSQL is not installed). Each run is a process of its own, so that its peak RSS
 is its own: flat memory means the same peak at every size. The replicated files live in a temporary
 folder, never in the repository. `--repeat N` keeps each run's best of N (the machine is shared).
+
+Wall time is what the import takes; on a shared machine it also says how busy the others kept the
+cores, so each run also gives its CPU time a row, measured around the import: this process's and
+PostgreSQL's (every process of the cluster). `--baseline PATH` runs every measurement, interleaved,
+on the code of another checkout as well (e.g. `git worktree add ../base HEAD`): a before and after
+from the same run.
 """
 
 import argparse
@@ -23,7 +29,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SAMPLES = {"lyrics": "SPOTIFY_SAMPLE_CSV", "tracks": "SPOTIFY_TRACKS_CSV"}
 
@@ -46,19 +51,17 @@ def replicate(source, rows, out_path):
             writer.writerow(row)
 
 
-def run(phase, path, url=None):
+def run(phase, path, url=None, server_pid=None):
     """One measured run in this process: parse-only, or an import into the database at `url`."""
     from app.spotify_csv.reader import ParsedRow, SpotifyCsv
 
     if phase == "parse":
-        start = time.perf_counter()
-        with SpotifyCsv(path) as source:
+        with _measured(server_pid) as figures, SpotifyCsv(path) as source:
             rows = parsed = 0
             for item in source:
                 rows += 1
                 parsed += isinstance(item, ParsedRow)
-        seconds = time.perf_counter() - start
-        return {"rows": rows, "written": parsed, "seconds": seconds, "peak_mb": _peak_mb()}
+        return {**figures, "rows": rows, "written": parsed}
 
     from flask_migrate import upgrade
 
@@ -75,50 +78,94 @@ def run(phase, path, url=None):
     )
     with app.app_context():
         upgrade()
-        start = time.perf_counter()
-        summary = import_spotify_csv(path)
-        seconds = time.perf_counter() - start
+        with _measured(server_pid) as figures:
+            summary = import_spotify_csv(path)
     written = summary.inserted + summary.merged + summary.updated + summary.unchanged
-    return {"rows": summary.read, "written": written, "seconds": seconds, "peak_mb": _peak_mb()}
+    return {**figures, "rows": summary.read, "written": written}
 
 
-def _peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+class _measured:
+    """Wall and CPU seconds of the block: this process and the database server."""
+
+    def __init__(self, server_pid):
+        self.server_pid = server_pid
+        self.figures = {}
+
+    def __enter__(self):
+        self.start = (time.perf_counter(), time.process_time(), _server_cpu(self.server_pid))
+        return self.figures
+
+    def __exit__(self, *exc_info):
+        end = (time.perf_counter(), time.process_time(), _server_cpu(self.server_pid))
+        seconds, cpu, server_cpu = (b - a for a, b in zip(self.start, end))
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.figures.update(seconds=seconds, cpu=cpu, server_cpu=server_cpu, peak_mb=peak_mb)
 
 
-def child(phase, path, url=None):
-    """Run one phase in a fresh interpreter and return its figures."""
-    command = [sys.executable, __file__, "--child", phase, str(path)] + ([url] if url else [])
-    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+def _server_cpu(postmaster):
+    """CPU seconds of a PostgreSQL cluster so far: the postmaster and every process it started."""
+    if postmaster is None:
+        return 0.0
+    ticks = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if int(pid) == postmaster or int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def child(root, phase, path, url=None, server_pid=None):
+    """Run one phase in a fresh interpreter, on the code of the checkout at `root`; its figures."""
+    command = [sys.executable, __file__, "--child", str(root), phase, str(path), url or ""]
+    command.append(str(server_pid or ""))
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=root).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def best(repeat, phase, path, url_for=None):
-    """The fastest of `repeat` runs (a fresh database for each)."""
-    runs = [child(phase, path, url_for() if url_for else None) for _ in range(repeat)]
-    return min(runs, key=lambda r: r["seconds"])
+def best(repeat, runs):
+    """The fastest of `repeat` rounds of `runs` (name -> a function giving one run's figures),
+    the names taking turns within each round, so that a busy spell slows each of them alike."""
+    kept = {}
+    for _ in range(repeat):
+        for name, one in runs.items():
+            figures = one()
+            if name not in kept or figures["seconds"] < kept[name]["seconds"]:
+                kept[name] = figures
+    return kept
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated row counts")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement, the best kept")
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path, help="another checkout, measured alongside")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        phase, path, *url = args.child
-        print(json.dumps(run(phase, path, *url)))
+        root, phase, path, url, server_pid = args.child
+        sys.path.insert(0, root)
+        print(json.dumps(run(phase, path, url or None, int(server_pid) if server_pid else None)))
         return
     samples = {name: os.environ.get(var) for name, var in SAMPLES.items()}
     samples = {name: path for name, path in samples.items() if path and Path(path).is_file()}
     if not samples:
         sys.exit("set SPOTIFY_SAMPLE_CSV (and SPOTIFY_TRACKS_CSV) to the samples under ../shared/data")
+    codes = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    sys.path.insert(0, str(ROOT))
     from tests.servers import missing_postgres, start_postgres
 
     why_no_pg = missing_postgres()
     postgres = None if why_no_pg else start_postgres()
+    server_pid = None if postgres is None else _postmaster(postgres)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    print(f"{'sample':8} {'rows':>8} {'run':12} {'rows/s':>9} {'x parse':>8} {'peak RSS MB':>12}")
+    print(
+        f"{'sample':7} {'rows':>7} {'code':8} {'run':10} {'rows/s':>7} {'x parse':>7} "
+        f"{'CPU us/row: this':>16} {'server':>6} {'peak RSS MB':>11}"
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             databases = iter(range(10**6))
@@ -138,17 +185,24 @@ def main():
                 for size in (int(s) for s in args.sizes.split(",")):
                     path = Path(tmp) / f"{sample}_{size}.csv"
                     replicate(source, size, path)
-                    parse = best(args.repeat, "parse", path)
-                    _print(sample, size, "parse only", parse, parse)
-                    sqlite = best(args.repeat, "import", path, sqlite_url)
-                    assert sqlite["written"] == parse["written"], (sqlite, parse)
-                    _print(sample, size, "SQLite", sqlite, parse)
+                    runs = {
+                        (code, "parse only"): _runner(root, "parse", path) for code, root in codes.items()
+                    }
+                    for database, url, pid in (
+                        ("SQLite", sqlite_url, None),
+                        ("PostgreSQL", postgres_url, server_pid),
+                    ):
+                        if database == "PostgreSQL" and postgres is None:
+                            continue
+                        for code, root in codes.items():
+                            runs[code, database] = _runner(root, "import", path, url, pid)
+                    results = best(args.repeat, runs)
+                    for (code, name), figures in results.items():
+                        parse = results[code, "parse only"]
+                        assert figures["written"] == parse["written"], (code, name, figures, parse)
+                        _print(sample, size, code, name, figures, parse)
                     if postgres is None:
-                        print(f"{sample:8} {size:>8} {'PostgreSQL':12} skipped: {why_no_pg}")
-                        continue
-                    pg = best(args.repeat, "import", path, postgres_url)
-                    assert pg["written"] == parse["written"], (pg, parse)
-                    _print(sample, size, "PostgreSQL", pg, parse)
+                        print(f"{sample:7} {size:>7} PostgreSQL skipped: {why_no_pg}")
                     path.unlink()
     finally:
         if postgres is not None:
@@ -156,11 +210,22 @@ def main():
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def _print(sample, size, name, figures, parse):
+def _runner(root, phase, path, url_for=None, server_pid=None):
+    return lambda: child(root, phase, path, url_for() if url_for else None, server_pid)
+
+
+def _postmaster(postgres):
+    return int((postgres.folder / "data" / "postmaster.pid").read_text().split()[0])
+
+
+def _print(sample, size, code, name, figures, parse):
     rate = figures["rows"] / figures["seconds"]
     ratio = rate / (parse["rows"] / parse["seconds"])
+    per_row = [figures[k] / figures["rows"] * 1e6 for k in ("cpu", "server_cpu")]
     print(
-        f"{sample:8} {size:>8} {name:12} {rate:>9,.0f} {ratio:>8.2f} {figures['peak_mb']:>12.0f}", flush=True
+        f"{sample:7} {size:>7} {code:8} {name:10} {rate:>7,.0f} {ratio:>7.2f} "
+        f"{per_row[0]:>16.1f} {per_row[1]:>6.1f} {figures['peak_mb']:>11.0f}",
+        flush=True,
     )
 
 

@@ -416,21 +416,64 @@ def test_row_hash_keeps_the_format_stored_hashes_were_made_with():
     import hashlib
     import json
 
-    from app.spotify_csv.records import record_hash
+    from app.spotify_csv.records import HASH_VERSION, legacy_record_hash, record_hash
 
     with open(DEMO_CATALOG, newline="", encoding="utf-8") as src:
         header, *rows = list(csv.reader(src))
     parse = both_parsers("lyrics_emotion", header)
+    digests = set()
     for cells in rows[:200]:
         record, _ = parse(cells)
         content = {k: v for k, v in record.items() if k != "row_hash"}
-        # A changed format would make every stored song look changed to the next import.
+        # Songs imported before HASH_VERSION hold this digest: an import recognises them by it.
         stored = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-        assert record["row_hash"] == record_hash(content) == hashlib.sha1(stored.encode("utf-8")).hexdigest()
+        assert legacy_record_hash(content) == hashlib.sha1(stored.encode("utf-8")).hexdigest()
+        assert record["row_hash"] == record_hash(content) and record["row_hash"].startswith(HASH_VERSION)
+        assert len(record["row_hash"]) == 40  # the column's width
+        digests.add(record["row_hash"])
+    assert len(digests) == 200
+    # The digest follows the content, whatever the order of the keys or the identity of the values.
+    shuffled = dict(reversed([(k, "".join(v) if isinstance(v, str) else v) for k, v in content.items()]))
+    assert record_hash(shuffled) == record["row_hash"]
+    assert record_hash({**content, "tempo": (content["tempo"] or 0) + 0.001}) != record["row_hash"]
+    assert record_hash({**content, "explicit": 1 if content["explicit"] else 0}) != record["row_hash"]
+
+
+def test_songs_stored_with_the_legacy_digest_stay_unchanged_and_get_the_current_one(app, tmp_path):
+    from app.spotify_csv.reader import SpotifyCsv
+    from app.spotify_csv.records import HASH_VERSION, legacy_record_hash
+
+    path = write_csv(tmp_path / "songs.csv", [good_row(f"Song {i}") for i in range(4)])
+    with app.app_context():
+        import_spotify_csv(path)
+        # The songs as an import before HASH_VERSION left them: the legacy digest of each record.
+        with SpotifyCsv(path) as source, db.engine.begin() as conn:
+            for item in source:
+                content = {k: v for k, v in item.record.items() if k != "row_hash"}
+                conn.execute(
+                    sa.update(Song)
+                    .where(Song.natural_key == content["natural_key"])
+                    .values(row_hash=legacy_record_hash(content))
+                )
+        stamps = dict(db.session.execute(sa.select(Song.title, Song.updated_at)).all())
+        db.session.rollback()
+        changed = write_csv(
+            tmp_path / "changed.csv",
+            [good_row(f"Song {i}", **({"Popularity": "99"} if i == 1 else {})) for i in range(4)],
+        )
+        summary = import_spotify_csv(changed)
+        assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 3)
+        songs = db.session.scalars(sa.select(Song).order_by(Song.id)).all()
+        assert all(song.row_hash.startswith(HASH_VERSION) for song in songs)
+        assert [song.updated_at == stamps[song.title] for song in songs] == [True, False, True, True]
+        assert songs[1].popularity == 99
+        db.session.rollback()
+        again = import_spotify_csv(changed)
+        assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
 
 
 def test_the_import_gives_its_sqlite_connection_back_as_it_came(app):
-    from app.services.catalog.imports import SQLITE_IMPORT_PRAGMAS, BatchWriter
+    from app.services.catalog.writer import SQLITE_IMPORT_PRAGMAS, BatchWriter
 
     with app.app_context(), db.engine.connect() as conn:
         if conn.dialect.name != "sqlite":

@@ -151,3 +151,24 @@ def test_database_rejection_on_postgresql_rolls_back_only_that_row(backends, tmp
             "SELECT count(*) FROM pg_class WHERE relname = 'songs_import' AND relpersistence = 't'"
         )
         assert db.session.scalar(staged) == 0
+
+
+def test_the_copy_import_stores_lyrics_with_lz4_and_gives_its_connection_back_as_it_came(backends, tmp_path):
+    from app.services.catalog.writer import LZ4_AVAILABLE, LZ4_SETTING, BatchWriter
+
+    app = backends["postgresql"]
+    long_lyrics = " ".join(["la la la, the long song goes on"] * 200)  # TOAST compresses it
+    path = write_csv(tmp_path / "songs.csv", [good_row("Long Song", text=long_lyrics)])
+    with app.app_context(), db.engine.connect() as conn:
+        lz4 = conn.exec_driver_sql(LZ4_AVAILABLE).scalar()
+        before = conn.exec_driver_sql(LZ4_SETTING).scalar()
+        conn.rollback()
+        writer = BatchWriter(conn)
+        assert conn.exec_driver_sql(LZ4_SETTING).scalar() == ("lz4" if lz4 else before)
+        writer.close()
+        assert conn.exec_driver_sql(LZ4_SETTING).scalar() == before
+    summary = import_into(app, path)
+    assert summary.inserted == 1
+    with app.app_context(), db.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT pg_column_compression(lyrics), lyrics FROM songs").one()
+    assert stored == (("lz4" if lz4 else "pglz"), long_lyrics)

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import marshal
 import unicodedata
+from operator import itemgetter
 
 from . import parsing as p
 from .schemas import LYRICS_SCHEMA, normalise_header
@@ -53,14 +55,61 @@ def natural_key(track_id, artist, title, album):
     return "song:" + hashlib.sha1(joined.encode("utf-8")).hexdigest()
 
 
-# The digest's text must never change (stored hashes would all differ, and a re-import would
-# rewrite every song): json.dumps(record, sort_keys=True, default=str, ensure_ascii=False), with the
-# encoder built once instead of on every call, as json.dumps does when given options.
-_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False).encode
+# Digests of one format start with its version; a stored digest without it is the legacy format.
+HASH_VERSION = "2:"
+# marshal's version 2 writes floats in binary and never writes a back-reference to an object it
+# has seen before (version 3 does, for strings among others), so equal records always give equal
+# bytes. A hex digest cut to 38 characters keeps the version inside the column's 40 (152 bits).
+_MARSHAL_VERSION = 2
+_DIGEST_CHARS = 40 - len(HASH_VERSION)
+_DATE_FIELDS = frozenset({"release_date"})  # the values marshal cannot write: as text, as JSON had them
+
+
+def record_hasher(keys):
+    """record_hash for records that all have exactly `keys`, with the sorting done once.
+
+    The content is the record's values in sorted key order, marshalled: 9 us a lyrics row against
+    44 us for the legacy JSON text (sorted keys, floats written as text; the same 2,000 rows, best of
+    5, same process). The key names are hashed once, up front. Nested dicts (similar_songs) are
+    marshalled in their insertion order, which both parsers give alike.
+    """
+    names = tuple(sorted(keys))
+    values = itemgetter(*names) if len(names) > 1 else lambda record: tuple(record[k] for k in names)
+    dates = [i for i, name in enumerate(names) if name in _DATE_FIELDS]
+    start = hashlib.sha1(marshal.dumps(names, _MARSHAL_VERSION))
+
+    def digest(record):
+        content = values(record)
+        if dates:
+            content = list(content)
+            for i in dates:
+                if content[i] is not None:
+                    content[i] = str(content[i])
+        h = start.copy()
+        h.update(marshal.dumps(content, _MARSHAL_VERSION))
+        return HASH_VERSION + h.hexdigest()[:_DIGEST_CHARS]
+
+    return digest
 
 
 def record_hash(record):
     """A digest of a record's content, so an unchanged re-import can be recognised cheaply."""
+    return record_hasher(record)(record)
+
+
+def is_legacy_hash(digest):
+    """True for a digest stored before HASH_VERSION (legacy_record_hash's format)."""
+    return not digest.startswith(HASH_VERSION)
+
+
+# The legacy digest's text must never change: it is what songs imported before HASH_VERSION hold,
+# and an import recognises them as unchanged by it. json.dumps(record, sort_keys=True, default=str,
+# ensure_ascii=False), the encoder built once instead of on every call.
+_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False).encode
+
+
+def legacy_record_hash(record):
+    """The digest songs were stored with before HASH_VERSION: SHA-1 of the record as JSON."""
     return hashlib.sha1(_HASHED_JSON(record).encode("utf-8")).hexdigest()
 
 

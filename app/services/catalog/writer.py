@@ -1,0 +1,263 @@
+"""Writing a batch of parsed songs in one transaction and one bulk statement per kind of change.
+
+The songs of the batch that the table already holds are read first (one indexed query), which says
+what will be inserted, updated (the row's digest changed) or left unchanged, and leaves the
+unchanged ones out of the write. The rest go in at once:
+
+- PostgreSQL (psycopg): new songs by COPY, in binary, straight into the table; changed ones by COPY
+  into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT.
+- SQLite (and any other database): one executemany of INSERT for new songs, and one of INSERT ...
+  ON CONFLICT DO UPDATE for changed ones.
+
+Values are converted by the dialect's own bind processors, as SQLAlchemy would convert them, so the
+stored rows are the ones the ORM writes. bench/import_songs.py measures both databases against
+parsing alone.
+"""
+
+from __future__ import annotations
+
+import json
+from operator import itemgetter
+
+import sqlalchemy as sa
+
+from ...models import Song, utcnow
+from ...spotify_csv.reader import ParsedRow
+from ...spotify_csv.records import is_legacy_hash, legacy_record_hash
+
+STAGING = "songs_import"  # the PostgreSQL staging table: temporary, emptied at each commit
+# The parser gives these as Python bool, float and int, which every driver binds as SQLAlchemy's
+# processors would (they only coerce), so they are passed as they are: 10 calls a row fewer.
+NATIVE_TYPES = (sa.Boolean, sa.Float, sa.Integer)
+# JSON lists of names that repeat from song to song: each distinct list is serialised once.
+REPEATING_LISTS = ("artists", "genres")
+MEMO_LIMIT = 8192
+# A song stored unchanged under the legacy digest (before records.HASH_VERSION) gets the current
+# one, once, so that later imports compare digests only; its content and updated_at stay as they are.
+REHASH = sa.text("UPDATE songs SET row_hash = :new WHERE natural_key = :key AND row_hash = :old")
+# SQLite settings for the import's own connection, put back when it ends. The default 2 MB page
+# cache and a checkpoint (with its fsync) at every 1,000 WAL pages, about once a batch, cost the
+# writes of a 100,000-row import 98 us a row; 64 MB and 16,384 pages, 68 us (bench runs of 3).
+SQLITE_IMPORT_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 16384}
+# PostgreSQL compresses lyrics over about 2 KB as it stores them (half the songs of the sample).
+# lz4 (PostgreSQL 14+, when built with it) reads back the same and costs the server far less than
+# the default pglz: storing the replicated lyrics took 21 against 55 us a row (100,000 rows, best of
+# 3), for 4% more space. The import's own connection uses it where the server offers it.
+LZ4_AVAILABLE = "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+LZ4_SETTING = "SHOW default_toast_compression"
+# COPY in binary skips formatting and parsing every value as text (client 8 against 20 us a lyrics
+# row); it needs each column's type, read from the catalog.
+COLUMN_TYPES = (
+    "SELECT attname, atttypid::int FROM pg_attribute "
+    "WHERE attrelid = 'songs'::regclass AND attnum > 0 AND NOT attisdropped"
+)
+JSON_OID, TEXT_OID, INT4_OID = 114, 25, 23
+STAMPS = ("created_at", "updated_at")
+
+
+def _memo_list(process):
+    answers = {}
+
+    def convert(value):
+        key = tuple(value)
+        try:
+            return answers[key]
+        except KeyError:
+            answer = process(value)
+            if len(answers) < MEMO_LIMIT:  # a bound, so memory stays flat on any file
+                answers[key] = answer
+            return answer
+
+    return convert
+
+
+def _empty_once(process):
+    empty = process([])
+    return lambda value: empty if value == [] else process(value)
+
+
+def _sort_out(records, existing):
+    """The batch's new songs, its changed songs, and the REHASH parameters of the songs stored
+    unchanged under a legacy digest, whose digest is brought up to date without touching the song."""
+    new, changed, rehashed = [], [], []
+    for key, item in records.items():
+        stored = existing.get(key)
+        digest = item.record["row_hash"]
+        if stored is None:
+            new.append(item)
+        elif stored == digest:
+            continue
+        elif is_legacy_hash(stored) and stored == _legacy_digest(item.record):
+            rehashed.append({"key": key, "old": stored, "new": digest})
+        else:
+            changed.append(item)
+    return new, changed, rehashed
+
+
+def _legacy_digest(record):
+    return legacy_record_hash({name: value for name, value in record.items() if name != "row_hash"})
+
+
+class BatchWriter:
+    """Writes batches of parsed rows through one connection, one transaction per batch."""
+
+    def __init__(self, conn: sa.Connection):
+        self.conn = conn
+        self.table = Song.__table__
+        dialect = conn.dialect
+        self.copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+        # COPY talks to psycopg directly, so its errors arrive unwrapped by SQLAlchemy.
+        self.errors = (sa.exc.SQLAlchemyError, dialect.loaded_dbapi.Error)
+        self.columns = None  # the song columns a record fills, known from the first record
+        self._staged = False
+        self._restore = []  # statements that put the connection's settings back
+        settings = SQLITE_IMPORT_PRAGMAS.items() if dialect.name == "sqlite" else ()
+        for name, value in settings:
+            self._restore.append(f"PRAGMA {name} = {int(conn.exec_driver_sql(f'PRAGMA {name}').scalar())}")
+            conn.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
+        if self.copy and conn.exec_driver_sql(LZ4_AVAILABLE).scalar():
+            self._restore.append(
+                f"SET default_toast_compression = {conn.exec_driver_sql(LZ4_SETTING).scalar()}"
+            )
+            conn.exec_driver_sql("SET default_toast_compression = lz4")
+        conn.commit()
+
+    def _prepare(self, record):
+        dialect = self.conn.dialect
+        columns = [c.name for c in self.table.columns if c.name in record]
+        self._values = itemgetter(*columns)
+        self._convert = []
+        for i, name in enumerate(columns):
+            column_type = self.table.c[name].type
+            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            if self.copy and isinstance(column_type, sa.JSON):
+                # SQLAlchemy's processor wraps the value for psycopg, which then serialises it with
+                # the dialect's serialiser; COPY is given that text directly.
+                process = getattr(dialect, "_json_serializer", None) or json.dumps
+            if process is not None and not isinstance(column_type, NATIVE_TYPES):
+                if name in REPEATING_LISTS:
+                    process = _memo_list(process)
+                elif isinstance(column_type, sa.JSON):  # similar_songs: empty in the tracks schema
+                    process = _empty_once(process)
+                self._convert.append((i, process))
+        stamp = self.table.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self._stamp = stamp or (lambda value: value)
+        quote = dialect.identifier_preparer.quote
+        self._names = ", ".join(quote(name) for name in columns)
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._marks = ", ".join([self._mark] * (len(columns) + 2))
+        assignments = ", ".join(
+            f"{quote(c)} = excluded.{quote(c)}" for c in (*columns, "updated_at") if c != "natural_key"
+        )
+        # Unchanged rows never get this far, but a concurrent import may have written the same song
+        # since this batch read the table: only a different hash overwrites, as that read decides.
+        self._on_conflict = (
+            f"ON CONFLICT (natural_key) DO UPDATE SET {assignments} WHERE songs.row_hash <> excluded.row_hash"
+        )
+        if self.copy:
+            # Created in a transaction of its own, so that a rolled-back batch does not drop it. Rows
+            # up to 8 KB stay inline and uncompressed: TOAST compressing the lyrics of each staged
+            # row tripled the COPY's server time (64 against 21 us a row).
+            with self.conn.begin():
+                types = dict(self.conn.exec_driver_sql(COLUMN_TYPES).all())
+                self.conn.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} WITH (toast_tuple_target = 8160) "
+                    f"ON COMMIT DELETE ROWS AS SELECT 0 AS position, {self._names} FROM songs WITH NO DATA"
+                )
+            self._staged = True
+            # In binary, a json value is its text; every other column is sent as the type it has.
+            self._types = [TEXT_OID if types[c] == JSON_OID else types[c] for c in (*columns, *STAMPS)]
+        self.columns = columns
+
+    def upsert(self, items: list[ParsedRow]) -> tuple[int, int, int]:
+        """Insert new songs and update changed ones in one transaction: (inserted, updated, unchanged)."""
+        records = {item.record["natural_key"]: item for item in items}
+        if self.columns is None:
+            self._prepare(items[0].record)
+        with self.conn.begin():
+            new, changed, rehashed = _sort_out(records, self._existing(list(records)))
+            now = utcnow()
+            if new:
+                (self._copy_in if self.copy else self._insert)(new, now)
+            if changed:
+                (self._copy_upsert if self.copy else self._upsert)(changed, now)
+            if rehashed:
+                self.conn.execute(REHASH, rehashed)
+        return len(new), len(changed), len(records) - len(new) - len(changed)
+
+    def _existing(self, keys):
+        if self.copy:
+            # One array parameter, not an IN list of a thousand: psycopg prepares a statement run
+            # five times, and PostgreSQL's generic plan for "= ANY(ARRAY[$1, ..., $1000])" became,
+            # once autovacuum had analysed songs, a sequential scan comparing every row with every
+            # key: 4 s a batch from the 88th batch of the tracks sample on (1,800 rows/s overall).
+            # In binary (%b): psycopg quotes each key of a text array with a regular expression,
+            # 4.4 against 0.5 us a key.
+            sql, parameters = "SELECT natural_key, row_hash FROM songs WHERE natural_key = ANY(%b)", (keys,)
+        else:  # written out: SQLAlchemy compiling an IN of a thousand keys cost 7 us a row
+            marks = ", ".join([self._mark] * len(keys))
+            sql, parameters = (
+                f"SELECT natural_key, row_hash FROM songs WHERE natural_key IN ({marks})",
+                tuple(keys),
+            )
+        return dict(self.conn.exec_driver_sql(sql, parameters).all())
+
+    def _prepared(self, record):
+        values = list(self._values(record))
+        for i, process in self._convert:
+            values[i] = process(values[i])
+        return values
+
+    def _executemany(self, sql, items, now):
+        stamp = self._stamp(now)
+        self.conn.exec_driver_sql(sql, [(*self._prepared(item.record), stamp, stamp) for item in items])
+
+    def _insert(self, items, now):
+        # New songs go in with a plain INSERT, cheaper for SQLite than the upsert (40 against 47 us
+        # a row): a song another import added since the batch read the table fails the batch, and
+        # the row-by-row retry then reads it and updates it.
+        self._executemany(
+            f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES ({self._marks})", items, now
+        )
+
+    def _upsert(self, items, now):
+        self._executemany(
+            f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES ({self._marks}) {self._on_conflict}",
+            items,
+            now,
+        )
+
+    def _copy_in(self, items, now):
+        # New songs are copied straight into the table, not through the staging table: that was a
+        # second heap write and read of every row (server time 67 against 123 us a lyrics row).
+        sql = f"COPY songs ({self._names}, created_at, updated_at) FROM STDIN (FORMAT BINARY)"
+        with self._cursor() as cursor, cursor.copy(sql) as copy:
+            copy.set_types(self._types)
+            for item in items:
+                copy.write_row((*self._prepared(item.record), now, now))
+
+    def _copy_upsert(self, items, now):
+        with self._cursor() as cursor:
+            with cursor.copy(f"COPY {STAGING} (position, {self._names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([INT4_OID, *self._types[: -len(STAMPS)]])
+                for position, item in enumerate(items):
+                    copy.write_row((position, *self._prepared(item.record)))
+            # In the batch's order, so that ids are given in the order SQLite gives them.
+            cursor.execute(
+                f"INSERT INTO songs ({self._names}, created_at, updated_at) SELECT {self._names}, "
+                f"%(now)s, %(now)s FROM {STAGING} ORDER BY position {self._on_conflict}",
+                {"now": now},
+            )
+
+    def _cursor(self):
+        return self.conn.connection.driver_connection.cursor()
+
+    def close(self) -> None:
+        """Drop the staging table and restore the settings: the pooled connection goes back as it came."""
+        self.conn.rollback()
+        if self._staged:
+            with self.conn.begin():
+                self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+        for statement in self._restore:
+            self.conn.exec_driver_sql(statement)
+        self.conn.commit()
