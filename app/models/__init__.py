@@ -1,6 +1,6 @@
 """The database models."""
 
-from .activity import ACTIVITY_KINDS, ActivityEvent, UserSong
+from .activity import ACTIVITY_KINDS, INTERACTION_COLUMNS, ActivityEvent, UserSong
 from .admin import AuditEntry, SeedRun
 from .song import Song
 from .token import ApiToken
@@ -9,6 +9,7 @@ from .vectors import SongVector, UserVector, from_blob, to_blob
 
 __all__ = [
     "ACTIVITY_KINDS",
+    "INTERACTION_COLUMNS",
     "ActivityEvent",
     "ApiToken",
     "AuditEntry",

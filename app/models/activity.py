@@ -100,3 +100,15 @@ class UserSong(db.Model):
         else:
             raise ValueError(f"unknown activity {kind!r}")
         self.updated_at = at
+
+
+# The state columns that interaction_weight (app/vectors/schema.py) reads, in its parameter order.
+# Every query that weighs a user's songs selects these, so a signal added to the weight is added to
+# the queries in one place.
+INTERACTION_COLUMNS = (
+    UserSong.play_count,
+    UserSong.liked,
+    UserSong.rating,
+    UserSong.bookmarked,
+    UserSong.disliked,
+)

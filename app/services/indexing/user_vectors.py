@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from ...database import upsert
 from ...embeddings import preference_text, text_hash
 from ...extensions import db, embedder
-from ...models import SongVector, User, UserSong, UserVector, from_blob, to_blob, utcnow
+from ...models import INTERACTION_COLUMNS, SongVector, User, UserSong, UserVector, from_blob, to_blob, utcnow
 from ...recommend.taste import taste_vector
 from ...vectors import Point, VectorStoreError, schema
 from ...vectors.schema import USERS, interaction_weight
@@ -31,11 +31,7 @@ def user_signals(user_id: int) -> tuple[list[int], list[NDArray[np.float32]], li
     rows = db.session.execute(
         sa.select(
             UserSong.song_id,
-            UserSong.play_count,
-            UserSong.liked,
-            UserSong.rating,
-            UserSong.bookmarked,
-            UserSong.disliked,
+            *INTERACTION_COLUMNS,
             SongVector.vector,
         )
         .join(SongVector, SongVector.song_id == UserSong.song_id)

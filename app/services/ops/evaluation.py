@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from ...embeddings import preference_text, text_hash
 from ...evaluation.split import EvalUser, ItemSet
 from ...extensions import db
-from ...models import Song, SongVector, User, UserSong, UserVector, from_blob
+from ...models import INTERACTION_COLUMNS, Song, SongVector, User, UserSong, UserVector, from_blob
 from ...recommend.items import SongInfo
 from ...vectors.schema import interaction_weight
 from ..indexing.song_vectors import SONG_COLUMNS, song_embedding_text, song_payload
@@ -54,16 +54,7 @@ def _interactions() -> dict[int, list[Interaction]]:
     """{user id: [(song id, weight, updated_at)]} of every user's current relation to each song."""
     by_user: defaultdict[int, list[Interaction]] = defaultdict(list)
     rows = db.session.execute(
-        sa.select(
-            UserSong.user_id,
-            UserSong.song_id,
-            UserSong.play_count,
-            UserSong.liked,
-            UserSong.rating,
-            UserSong.bookmarked,
-            UserSong.disliked,
-            UserSong.updated_at,
-        )
+        sa.select(UserSong.user_id, UserSong.song_id, *INTERACTION_COLUMNS, UserSong.updated_at)
     )
     for user_id, song_id, plays, liked, rating, bookmarked, disliked, updated_at in rows:
         weight = interaction_weight(plays, liked, rating, bookmarked, disliked)

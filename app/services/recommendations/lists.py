@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ...extensions import db
-from ...models import Song, User, UserSong, UserVector, from_blob
+from ...models import INTERACTION_COLUMNS, Song, User, UserSong, UserVector, from_blob
 from ...recommend.fusion import DEFAULT_PARAMS, FusionParams, for_you_recommendations
 from ...recommend.items import CatalogData, Filters, Recommendation, UserContext
 from ...recommend.popular import popular_recommendations
@@ -94,11 +94,7 @@ def user_context(user: User) -> UserContext:
     for song_id, plays, liked, rating, bookmarked, disliked in db.session.execute(
         sa.select(
             UserSong.song_id,
-            UserSong.play_count,
-            UserSong.liked,
-            UserSong.rating,
-            UserSong.bookmarked,
-            UserSong.disliked,
+            *INTERACTION_COLUMNS,
         ).where(UserSong.user_id == user.id)
     ):
         library.append(song_id)

@@ -7,7 +7,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Song, SongVector, UserSong
+from ...models import INTERACTION_COLUMNS, Song, SongVector, UserSong
 from ...recommend.items import NO_FILTERS, Filters, PopularItem, SongInfo, Vector, unit_rows
 from ...vectors.schema import interaction_weight
 from ..activity.fans import FanRanking, read_ranking
@@ -37,9 +37,7 @@ def positive_states(user_ids: Iterable[int] | None = None) -> Iterator[tuple[int
     Core, not ORM: thousands of neighbour rows a request, and ORM row handling doubled the time.
     """
     t = UserSong.__table__
-    query = sa.select(
-        t.c.user_id, t.c.song_id, t.c.play_count, t.c.liked, t.c.rating, t.c.bookmarked, t.c.disliked
-    )
+    query = sa.select(t.c.user_id, t.c.song_id, *INTERACTION_COLUMNS)
     if user_ids is not None:
         query = query.where(t.c.user_id.in_(list(user_ids)))
     for user_id, song_id, *state in db.session.connection().execute(query):
