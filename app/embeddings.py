@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from flask import Flask, current_app
+from flask import Flask
 from numpy.typing import NDArray
+
+from .extensions_base import bound_app
 
 if TYPE_CHECKING:  # loading it costs seconds: only the type checker imports it here
     from sentence_transformers import SentenceTransformer
@@ -264,7 +266,7 @@ class EmbedderExtension:
 
     def __call__(self, app: Flask | None = None) -> Embedder:
         """The app's embedder (the current app's by default); the model itself loads on first encode."""
-        app = self._bound(app)
+        app = bound_app(app, self._apps, self.name)
         model: Embedder | None = app.extensions.get(self.name)
         if model is None:
             model = app.extensions.setdefault(self.name, shared_embedder(app.config["EMBEDDING_DEVICE"]))
@@ -272,7 +274,7 @@ class EmbedderExtension:
 
     def override(self, app: Flask, model: Embedder) -> None:
         """Embed with `model` in this app from now on (tests: HashingEmbedder, a held loader)."""
-        self._bound(app).extensions[self.name] = model
+        bound_app(app, self._apps, self.name).extensions[self.name] = model
 
     def warm_up(self, app: Flask) -> threading.Thread | None:
         """Start loading the app's model in the background when EMBEDDING_WARMUP asks for it.
@@ -284,9 +286,3 @@ class EmbedderExtension:
         start = getattr(self(app), "warm_up", None)
         thread: threading.Thread | None = start() if start is not None else None
         return thread
-
-    def _bound(self, app: Flask | None) -> Flask:
-        app = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
-        if app not in self._apps:
-            raise RuntimeError("this app was not given to embedder.init_app (app/extensions.py)")
-        return app

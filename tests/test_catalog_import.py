@@ -2,6 +2,8 @@
 
 import csv
 import datetime as dt
+import types
+import typing
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +12,7 @@ from app.extensions import db
 from app.models import Song
 from app.services.catalog.imports import import_spotify_csv
 from app.spotify_csv.schemas import LYRICS_HEADER
+from app.spotify_csv.vocab import FLAG_COLUMNS
 
 from .conftest import DEMO_CATALOG
 
@@ -367,23 +370,35 @@ def test_row_parser_matches_the_reference_on_every_demo_row():
     assert isinstance(fast, dict) and fast["row_hash"]
 
 
-@pytest.mark.parametrize("schema", ["lyrics_emotion", "tracks"])
-def test_row_parser_matches_the_reference_on_mutated_rows(schema):
-    import random
-
+def base_row(schema):
+    """The header and a good row of a schema, the lyrics row with one similar song."""
     header = list(LYRICS_HEADER) if schema == "lyrics_emotion" else TRACKS_HEADER
     base = good_row("Base Song") if schema == "lyrics_emotion" else TRACKS_ROW
     base = base[:]
     if schema == "lyrics_emotion":
         base[header.index("Similar Artist 1")], base[header.index("Similar Song 1")] = "Other", "Song"
         base[header.index("Similarity Score 1")] = "0.98"
+    return header, base
+
+
+def mutated_rows(header, base, count):
+    """`count` copies of the base row with one to three cells replaced by TRICKY_CELLS."""
+    import random
+
     rng = random.Random(7)
-    parse = both_parsers(schema, header)
-    outcomes = set()
-    for _ in range(3000):
+    for _ in range(count):
         cells = base[:]
         for position in rng.sample(range(len(header)), rng.choice((1, 1, 2, 3))):
             cells[position] = rng.choice(TRICKY_CELLS)
+        yield cells
+
+
+@pytest.mark.parametrize("schema", ["lyrics_emotion", "tracks"])
+def test_row_parser_matches_the_reference_on_mutated_rows(schema):
+    header, base = base_row(schema)
+    parse = both_parsers(schema, header)
+    outcomes = set()
+    for cells in mutated_rows(header, base, 3000):
         fast, reference = parse(cells)
         assert fast == reference, cells
         outcomes.add("error" if isinstance(fast, tuple) else "record")
@@ -391,6 +406,53 @@ def test_row_parser_matches_the_reference_on_mutated_rows(schema):
     # A file without some optional columns reads them as blank, in both parsers.
     fast, reference = both_parsers(schema, header[:-3])(base[:-3])
     assert fast == reference and isinstance(fast, dict)
+
+
+def conforms(value, hint):
+    """Whether a value has the type a SongRecord field declares (a bool is no int here)."""
+    if typing.get_origin(hint) is types.UnionType:
+        return any(conforms(value, arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is list:
+        return isinstance(value, list) and all(conforms(item, typing.get_args(hint)[0]) for item in value)
+    if typing.is_typeddict(hint):
+        fields = typing.get_type_hints(hint)
+        return (
+            isinstance(value, dict)
+            and value.keys() == fields.keys()
+            and all(conforms(value[name], field) for name, field in fields.items())
+        )
+    return type(value) is hint
+
+
+@pytest.mark.parametrize("schema", ["lyrics_emotion", "tracks"])
+def test_records_have_the_keys_and_types_song_record_declares(schema):
+    # mypy trusts SongRecord where the parsers build their dicts by column name; this checks it.
+    from app.spotify_csv.records import SongRecord
+
+    fields = typing.get_type_hints(SongRecord)
+    assert set(fields) <= {column.name for column in Song.__table__.columns}
+    header, base = base_row(schema)
+    parse = both_parsers(schema, header)
+    rows = [base, [""] * len(base), *mutated_rows(header, base, 500)]
+    if schema == "lyrics_emotion":
+        with open(DEMO_CATALOG, newline="", encoding="utf-8") as src:
+            demo_header, *demo = list(csv.reader(src))
+        assert demo_header == header
+        rows += demo[:500]
+    checked = set()
+    for cells in rows:
+        for record in parse(cells):
+            if isinstance(record, dict):
+                assert conforms(record, SongRecord), [
+                    (name, record[name]) for name in fields if not conforms(record[name], fields[name])
+                ]
+                checked.update(name for name, value in record.items() if value not in (None, []))
+    # Every field was seen with a value, not only as None, but those the schema lacks.
+    if schema == "tracks":
+        absent = {"lyrics", "emotion", "release_date", "release_year", "similar_songs", *FLAG_COLUMNS}
+    else:
+        absent = {"source_track_id"}
+    assert checked == set(fields) - absent
 
 
 def test_errors_are_reported_in_file_order_across_batches(app, tmp_path):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from app.spotify_csv import demo, demo_words
-from app.spotify_csv.demo import THRESHOLDS, activity_flags, generate_demo_catalog, ordinal
+from app.spotify_csv.demo import THRESHOLDS, activity_flags, generate_demo_catalog
+from app.spotify_csv.demo_text import ordinal
 from app.spotify_csv.schemas import LYRICS_HEADER
 from app.spotify_csv.vocab import ACTIVITY_FLAGS, EMOTIONS
 

@@ -22,8 +22,8 @@ from .split import (
     ItemSet,
     ItemVectors,
     Progress,
-    _no_progress,
     build_store,
+    no_progress,
     prepare,
     user_points,
 )
@@ -70,7 +70,7 @@ def run_evaluation(
     k: int = 10,
     approaches: Sequence[str] = APPROACHES,
     seed: int = 0,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     timings: dict[str, float] | None = None,
     recommended: dict[str, dict[int, list[int]]] | None = None,
     params: FusionParams = DEFAULT_PARAMS,

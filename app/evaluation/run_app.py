@@ -12,7 +12,7 @@ from typing import Any
 
 from ..recommend.fusion import FusionParams
 from .harness import run_evaluation
-from .split import Embedder, EvalUser, ItemSet, Progress, _no_progress, item_matrix
+from .split import Embedder, EvalUser, ItemSet, Progress, item_matrix, no_progress
 from .stores import temporary_stores
 from .validation import describe_fit, tune_fusion
 
@@ -27,7 +27,7 @@ def evaluate_app_data(
     seed: int = 0,
     tune: bool = False,
     weights_out: str | Path | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """run_evaluation's result for the split, scoring For you with `params`, or with weights fitted first.

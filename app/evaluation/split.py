@@ -72,12 +72,13 @@ class _NoBar:
         pass
 
 
-def _no_progress(total: int, description: str) -> AbstractContextManager[Bar]:
+def no_progress(total: int, description: str) -> AbstractContextManager[Bar]:
+    """The Progress that shows nothing: the default of every step that takes one."""
     return nullcontext(_NoBar())
 
 
 def item_matrix(
-    items: ItemSet, embedder: Embedder, batch_size: int = 64, progress: Progress = _no_progress
+    items: ItemSet, embedder: Embedder, batch_size: int = 64, progress: Progress = no_progress
 ) -> ItemVectors:
     """(item ids, unit vectors as rows): known vectors reused, the rest embedded in batches."""
     ids = list(items.infos)
@@ -164,7 +165,7 @@ def prepare(
     users: Sequence[EvalUser],
     items: ItemSet,
     embedder: Embedder,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     vectors: ItemVectors | None = None,
 ) -> tuple[list[int], Vector, dict[int, UserContext], SplitCatalog]:
     """(ids, matrix, contexts, catalog) of a split: item vectors (given or embedded), users' training side."""

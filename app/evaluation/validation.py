@@ -25,8 +25,8 @@ from .split import (
     ItemSet,
     ItemVectors,
     Progress,
-    _no_progress,
     build_store,
+    no_progress,
     prepare,
     user_points,
 )
@@ -111,7 +111,7 @@ def validation_cases(
     embedder: Embedder,
     k: int = 10,
     seed: int = 0,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     vectors: ItemVectors | None = None,
     folds: int | None = None,
 ) -> list[Case]:
@@ -177,7 +177,7 @@ def tune_fusion(
     embedder: Embedder,
     k: int = 10,
     seed: int = 0,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     vectors: ItemVectors | None = None,
     source: str = "",
 ) -> FusionParams:

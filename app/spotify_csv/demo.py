@@ -1,16 +1,20 @@
-"""Deterministic generator of a synthetic demo catalog in the Kaggle lyrics+emotion CSV schema."""
+"""Deterministic generator of a synthetic demo catalog in the Kaggle lyrics+emotion CSV schema.
+
+The songs are built here (artists, albums, features, activity flags, similar songs) and written as
+CSV; their text (names, titles, dates, lyrics) comes from demo_text.py.
+"""
 
 import argparse
 import calendar
 import csv
 import os
 import random
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TypedDict
 
 from . import demo_words as words
+from .demo_text import artist_name, lyrics, ordinal, unique, word_pools
 from .demo_words import EMOTION_BIAS, EMOTION_SHIFT, EMOTION_WEIGHTS, GENRES, PROFILES, Profile
 from .schemas import LYRICS_HEADER
 from .vocab import ACTIVITY_FLAGS, EMOTIONS
@@ -54,7 +58,6 @@ THRESHOLDS = {
 # A demo song: CSV column (and, while building, "main" and "genre") -> text or a 0-100 number.
 Cell = str | int
 DemoSong = dict[str, Cell]
-Pools = dict[str, list[str]]  # template placeholder -> candidate words
 
 
 class _Artist(TypedDict):
@@ -101,46 +104,8 @@ def activity_flags(song: Mapping[str, str | float]) -> dict[str, bool]:
     return {header: rules[tag] for tag, (_, header) in ACTIVITY_FLAGS.items()}
 
 
-def ordinal(day: int) -> str:
-    """Return a day of the month with its English suffix: 1st, 2nd, 3rd, 11th, 22nd."""
-    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    return f"{day}{suffix}"
-
-
 def _level(rng: random.Random, mean: float, sd: float) -> int:
     return max(0, min(100, round(rng.gauss(mean, sd))))
-
-
-def _pools(genre: str, emotion: str) -> Pools:
-    """Placeholder name -> candidate words, for one genre and emotion."""
-    nouns, verbs = words.GENRE_WORDS[genre]
-    emo = words.EMOTION_WORDS[emotion]
-    return {"ea": emo["adj"], "en": emo["noun"], "ev": emo["verb"], "gn": nouns, "gv": verbs, **words.FILLER}
-
-
-def _fill(rng: random.Random, template: str, pools: Pools, title: str = "") -> str:
-    """Fill a template, drawing a fresh word for every placeholder; capitals give Title Case."""
-
-    def pick(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "t":
-            return title.lower()
-        word = rng.choice(pools[key.lower()])
-        return word.title() if key.isupper() else word
-
-    return re.sub(r"\{(\w+)\}", pick, template)
-
-
-def _unique(rng: random.Random, templates: Sequence[str], pools: Pools, used: set[str]) -> str:
-    """Fill random templates until the result is not in `used`, then record it."""
-    for _ in range(50):
-        text = _fill(rng, rng.choice(templates), pools)
-        if text not in used:
-            break
-    while text in used:  # a crowded artist: number the repeat rather than loop forever
-        text += " II"
-    used.add(text)
-    return text
 
 
 def _pick_emotion(rng: random.Random, genre: str) -> str:
@@ -150,27 +115,7 @@ def _pick_emotion(rng: random.Random, genre: str) -> str:
 
 
 def _artist(rng: random.Random, genre: str, used_names: set[str]) -> _Artist:
-    styles = words.NAME_STYLES.get(genre, ["solo", "solo", "band"])
-    for _ in range(200):
-        style = rng.choice(styles)
-        if style == "solo":
-            name = f"{rng.choice(words.FIRST_NAMES)} {rng.choice(words.LAST_NAMES)}"
-        elif style == "stage":
-            prefix = rng.choice(words.STAGE_PREFIXES.get(genre, ["Kid"]))
-            name = f"{prefix} {rng.choice(words.STAGE_WORDS)}"
-        elif style == "mono":
-            name = rng.choice(words.STAGE_WORDS) + rng.choice(["", "x", "wave", "core"])
-        elif style == "ensemble":
-            name = f"{rng.choice(words.LAST_NAMES)} {rng.choice(words.ENSEMBLES[genre])}"
-        else:
-            name = rng.choice(["The ", ""]) + (
-                f"{rng.choice(words.BAND_ADJECTIVES)} {rng.choice(words.BAND_NOUNS)}"
-            )
-        if name not in used_names:
-            break
-    else:
-        raise RuntimeError("ran out of artist names")
-    used_names.add(name)
+    name = artist_name(rng, genre, used_names)
     subs = rng.sample(words.SUBGENRES[genre], rng.choices([0, 1, 2], [50, 35, 15])[0])
     return {
         "name": name,
@@ -198,29 +143,10 @@ def _album_sizes(rng: random.Random, remaining: int) -> list[int]:
     return sizes
 
 
-def _lyrics(rng: random.Random, genre: str, emotion: str, title: str, target: int) -> str:
-    """Verses and a repeated chorus, lines joined with spaces, about `target` words long."""
-    pools = _pools(genre, emotion)
-    chorus = [_fill(rng, rng.choice(words.CHORUS_TEMPLATES), pools, title) for _ in range(2)]
-    if genre in words.INTERJECTIONS and rng.random() < 0.6:
-        chorus.append(words.INTERJECTIONS[genre])
-    lines, count, section = [], 0, 0
-    while count < target:
-        verse = [_fill(rng, rng.choice(words.VERSE_TEMPLATES), pools) for _ in range(rng.randint(2, 4))]
-        for line in verse if section % 2 == 0 else chorus:
-            line = line[0].upper() + line[1:]
-            lines.append(line)
-            count += len(line.split())
-            if count >= target:
-                break
-        section += 1
-    return " ".join(lines)
-
-
 def _song(rng: random.Random, artist: _Artist, album: _Album) -> DemoSong:
     genre, prof = artist["genre"], PROFILES[artist["genre"]]
     emotion = album["mood"] if rng.random() < 0.55 else _pick_emotion(rng, genre)
-    title = _unique(rng, words.TITLE_TEMPLATES, _pools(genre, emotion), artist["titles"])
+    title = unique(rng, words.TITLE_TEMPLATES, word_pools(genre, emotion), artist["titles"])
     de, dd, dp = EMOTION_SHIFT[emotion]
     energy = _level(rng, prof.energy + de, 11)
     lift = energy - prof.energy  # louder, faster, less acoustic when a song runs hot
@@ -231,7 +157,7 @@ def _song(rng: random.Random, artist: _Artist, album: _Album) -> DemoSong:
     song: DemoSong = {
         "Artist(s)": artist["name"],
         "song": title,
-        "text": _lyrics(rng, genre, emotion, title, rng.randint(*prof.lyric)),
+        "text": lyrics(rng, genre, emotion, title, rng.randint(*prof.lyric)),
         "Length": f"{seconds // 60:02d}:{seconds % 60:02d}",
         "emotion": emotion,
         "Genre": artist["tag"],
@@ -320,7 +246,7 @@ def build_catalog(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> list[
             album: _Album = {
                 "mood": mood,
                 "date": f"{ordinal(day)} {calendar.month_name[month]} {year}",
-                "name": _unique(rng, words.ALBUM_TEMPLATES, _pools(genre, mood), artist["albums"]),
+                "name": unique(rng, words.ALBUM_TEMPLATES, word_pools(genre, mood), artist["albums"]),
             }
             for _ in range(size):
                 song = _song(rng, artist, album)

@@ -2,8 +2,11 @@
 
 import csv
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Self
 
+from .records import SongRecord
 from .row_parser import RowParser
 from .schemas import detect_schema
 
@@ -18,7 +21,7 @@ class RowError:
     line: int
     reason: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
 
 
@@ -27,17 +30,17 @@ class ParsedRow:
     """A row that parsed: the line it starts on and its song record."""
 
     line: int
-    record: dict
+    record: SongRecord
 
 
 class SpotifyCsv:
     """An open Spotify CSV: its schema, and an iterator of ParsedRow / RowError in file order."""
 
-    def __init__(self, path, on_bytes=None):
+    def __init__(self, path: str | os.PathLike[str], on_bytes: Callable[[int], object] | None = None) -> None:
         self.path = os.fspath(path)
         self.size = os.path.getsize(self.path)
         self._on_bytes = on_bytes
-        self._bad_lines = set()
+        self._bad_lines: set[int] = set()
         self._file = open(self.path, "rb")  # noqa: SIM115 - the reader owns it; close() and __exit__ close it
         self._reader = csv.reader(self._decoded_lines())
         try:
@@ -55,7 +58,7 @@ class SpotifyCsv:
             raise
         self._parser = RowParser(self.schema, self.header)
 
-    def _decoded_lines(self):
+    def _decoded_lines(self) -> Iterator[str]:
         # Decoding line by line (not the whole stream) lets one bad byte cost one row, not the file.
         for number, raw in enumerate(self._file, start=1):
             if self._on_bytes is not None:
@@ -68,7 +71,7 @@ class SpotifyCsv:
                 self._bad_lines.add(number)
                 yield raw.decode("utf-8", "replace")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ParsedRow | RowError]:
         width = len(self.header)
         parse = self._parser.parse
         last_line = self._reader.line_num
@@ -96,12 +99,12 @@ class SpotifyCsv:
             except ValueError as exc:
                 yield RowError(start, str(exc))
 
-    def close(self):
+    def close(self) -> None:
         """Close the underlying file."""
         self._file.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

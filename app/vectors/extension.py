@@ -6,8 +6,9 @@ Not imported by app/vectors/__init__.py: the engines and the evaluation use stor
 import threading
 import weakref
 
-from flask import Flask, current_app
+from flask import Flask
 
+from ..extensions_base import bound_app
 from . import create_vector_store
 from .base import VectorStore
 
@@ -46,7 +47,7 @@ class VectorStoreExtension:
 
     def __call__(self, app: Flask | None = None) -> VectorStore:
         """The app's store (the current app's by default), opened on first use."""
-        app = self._bound(app)
+        app = bound_app(app, self._apps, self.name)
         store: VectorStore | None = app.extensions.get(self.name)
         if store is None:
             with self._lock:
@@ -63,11 +64,11 @@ class VectorStoreExtension:
 
     def override(self, app: Flask, store: VectorStore) -> None:
         """Use `store` as the app's store from now on (tests, benchmarks); the one it replaces stays open."""
-        self._bound(app).extensions[self.name] = store
+        bound_app(app, self._apps, self.name).extensions[self.name] = store
 
     def opened(self, app: Flask | None = None) -> VectorStore | None:
         """The app's store if it was opened (or overridden), without opening it."""
-        store: VectorStore | None = self._bound(app).extensions.get(self.name)
+        store: VectorStore | None = bound_app(app, self._apps, self.name).extensions.get(self.name)
         return store
 
     def close(self, app: Flask | None = None) -> None:
@@ -78,9 +79,3 @@ class VectorStoreExtension:
         store = self.opened(app)
         if store is not None:
             store.close()
-
-    def _bound(self, app: Flask | None) -> Flask:
-        app = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
-        if app not in self._apps:
-            raise RuntimeError("this app was not given to vector_store.init_app (app/extensions.py)")
-        return app

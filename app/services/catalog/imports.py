@@ -16,13 +16,17 @@ of its 141 us a row, receiving the rows costing it most of what parsing had, and
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...extensions import db
-from ...spotify_csv.reader import RowError, SpotifyCsv
+from ...spotify_csv.reader import ParsedRow, RowError, SpotifyCsv
 from .writer import BatchWriter
 
 MAX_REPORTED_ERRORS = 1000
+
+OnError = Callable[[RowError], object]  # told of each skipped row as it is skipped
 
 
 @dataclass
@@ -37,29 +41,35 @@ class ImportSummary:
     unchanged: int = 0
     merged: int = 0  # rows repeating a song seen earlier in the same batch
     skipped: int = 0
-    errors: list = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
 
-    def skip(self, error):
+    def skip(self, error: RowError) -> None:
         """Count a skipped row and keep its report."""
         self.skipped += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append(error)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"read {self.read} · inserted {self.inserted} · updated {self.updated} · "
             f"unchanged {self.unchanged} · merged duplicates {self.merged} · skipped {self.skipped}"
         )
 
 
-def import_spotify_csv(path, limit=None, batch_size=1000, on_bytes=None, on_error=None) -> ImportSummary:
+def import_spotify_csv(
+    path: str | os.PathLike[str],
+    limit: int | None = None,
+    batch_size: int = 1000,
+    on_bytes: Callable[[int], object] | None = None,
+    on_error: OnError | None = None,
+) -> ImportSummary:
     """Upsert the songs of a Spotify CSV (either schema), `batch_size` rows per transaction."""
     summary = ImportSummary(path=str(path))
     with SpotifyCsv(path, on_bytes=on_bytes) as source, db.engine.connect() as conn:
         summary.schema = source.schema
         writer = BatchWriter(conn)
         try:
-            batch = {}
+            batch: dict[str, ParsedRow] = {}
             for item in source:
                 if limit is not None and summary.read >= limit:
                     break
@@ -81,13 +91,15 @@ def import_spotify_csv(path, limit=None, batch_size=1000, on_bytes=None, on_erro
     return summary
 
 
-def _skip(summary, error, on_error):
+def _skip(summary: ImportSummary, error: RowError, on_error: OnError | None) -> None:
     summary.skip(error)
     if on_error:
         on_error(error)
 
 
-def _write_batch(writer, items, summary, on_error):
+def _write_batch(
+    writer: BatchWriter, items: list[ParsedRow], summary: ImportSummary, on_error: OnError | None
+) -> None:
     try:
         counts = writer.upsert(items)
     except writer.errors:
@@ -101,7 +113,7 @@ def _write_batch(writer, items, summary, on_error):
         _count(summary, counts)
 
 
-def _count(summary, counts):
+def _count(summary: ImportSummary, counts: tuple[int, int, int]) -> None:
     # Counted only once the transaction committed, so the summary never claims lost rows.
     inserted, updated, unchanged = counts
     summary.inserted += inserted
@@ -109,5 +121,5 @@ def _count(summary, counts):
     summary.unchanged += unchanged
 
 
-def _reason(exc):
+def _reason(exc: Exception) -> object:
     return getattr(exc, "orig", None) or exc  # the driver's message, as SQLAlchemy wraps it

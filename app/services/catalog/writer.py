@@ -16,14 +16,20 @@ parsing alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import sqlalchemy as sa
 
 from ...models import Song, utcnow
 from ...spotify_csv.reader import ParsedRow
-from ...spotify_csv.records import is_legacy_hash, legacy_record_hash
+from ...spotify_csv.records import SongRecord, is_legacy_hash, legacy_record_hash
+
+if TYPE_CHECKING:  # COPY is psycopg's own API; the module is only imported on PostgreSQL
+    from psycopg import Connection, Cursor
 
 STAGING = "songs_import"  # the PostgreSQL staging table: temporary, emptied at each commit
 # The parser gives these as Python bool, float and int, which every driver binds as SQLAlchemy's
@@ -54,11 +60,17 @@ COLUMN_TYPES = (
 JSON_OID, TEXT_OID, INT4_OID = 114, 25, 23
 STAMPS = ("created_at", "updated_at")
 
+Bound = TypeVar("Bound")  # what a bind processor gives for a value
+Item = TypeVar("Item")
+# A column's bind processor, as SQLAlchemy types it: what it takes and gives depends on the column's
+# type and on the driver, so Any.
+BindProcess = Callable[[Any], Any]
 
-def _memo_list(process):
-    answers = {}
 
-    def convert(value):
+def _memo_list(process: Callable[[list[str]], Bound]) -> Callable[[list[str]], Bound]:
+    answers: dict[tuple[str, ...], Bound] = {}
+
+    def convert(value: list[str]) -> Bound:
         key = tuple(value)
         try:
             return answers[key]
@@ -71,15 +83,19 @@ def _memo_list(process):
     return convert
 
 
-def _empty_once(process):
+def _empty_once(process: Callable[[list[Item]], Bound]) -> Callable[[list[Item]], Bound]:
     empty = process([])
     return lambda value: empty if value == [] else process(value)
 
 
-def _sort_out(records, existing):
+def _sort_out(
+    records: dict[str, ParsedRow], existing: dict[str, str]
+) -> tuple[list[ParsedRow], list[ParsedRow], list[dict[str, str]]]:
     """The batch's new songs, its changed songs, and the REHASH parameters of the songs stored
     unchanged under a legacy digest, whose digest is brought up to date without touching the song."""
-    new, changed, rehashed = [], [], []
+    new: list[ParsedRow] = []
+    changed: list[ParsedRow] = []
+    rehashed: list[dict[str, str]] = []
     for key, item in records.items():
         stored = existing.get(key)
         digest = item.record["row_hash"]
@@ -94,26 +110,29 @@ def _sort_out(records, existing):
     return new, changed, rehashed
 
 
-def _legacy_digest(record):
+def _legacy_digest(record: SongRecord) -> str:
     return legacy_record_hash({name: value for name, value in record.items() if name != "row_hash"})
 
 
 class BatchWriter:
     """Writes batches of parsed rows through one connection, one transaction per batch."""
 
-    def __init__(self, conn: sa.Connection):
+    def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
         self.table = Song.__table__
         dialect = conn.dialect
         self.copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
         # COPY talks to psycopg directly, so its errors arrive unwrapped by SQLAlchemy.
-        self.errors = (sa.exc.SQLAlchemyError, dialect.loaded_dbapi.Error)
-        self.columns = None  # the song columns a record fills, known from the first record
+        self.errors: tuple[type[Exception], ...] = (sa.exc.SQLAlchemyError, dialect.loaded_dbapi.Error)
+        # The song columns a record fills, known from the first record.
+        self.columns: list[str] | None = None
         self._staged = False
-        self._restore = []  # statements that put the connection's settings back
+        self._restore: list[str] = []  # statements that put the connection's settings back
         settings = SQLITE_IMPORT_PRAGMAS.items() if dialect.name == "sqlite" else ()
         for name, value in settings:
-            self._restore.append(f"PRAGMA {name} = {int(conn.exec_driver_sql(f'PRAGMA {name}').scalar())}")
+            self._restore.append(
+                f"PRAGMA {name} = {int(conn.exec_driver_sql(f'PRAGMA {name}').scalar_one())}"
+            )
             conn.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
         if self.copy and conn.exec_driver_sql(LZ4_AVAILABLE).scalar():
             self._restore.append(
@@ -122,11 +141,11 @@ class BatchWriter:
             conn.exec_driver_sql("SET default_toast_compression = lz4")
         conn.commit()
 
-    def _prepare(self, record):
+    def _prepare(self, record: SongRecord) -> None:
         dialect = self.conn.dialect
         columns = [c.name for c in self.table.columns if c.name in record]
-        self._values = itemgetter(*columns)
-        self._convert = []
+        self._values: Callable[[SongRecord], tuple[object, ...]] = itemgetter(*columns)
+        self._convert: list[tuple[int, BindProcess]] = []
         for i, name in enumerate(columns):
             column_type = self.table.c[name].type
             process = column_type.dialect_impl(dialect).bind_processor(dialect)
@@ -141,7 +160,7 @@ class BatchWriter:
                     process = _empty_once(process)
                 self._convert.append((i, process))
         stamp = self.table.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
-        self._stamp = stamp or (lambda value: value)
+        self._stamp: BindProcess = stamp or (lambda value: value)
         quote = dialect.identifier_preparer.quote
         self._names = ", ".join(quote(name) for name in columns)
         self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -159,7 +178,7 @@ class BatchWriter:
             # up to 8 KB stay inline and uncompressed: TOAST compressing the lyrics of each staged
             # row tripled the COPY's server time (64 against 21 us a row).
             with self.conn.begin():
-                types = dict(self.conn.exec_driver_sql(COLUMN_TYPES).all())
+                types: dict[str, int] = dict(self.conn.exec_driver_sql(COLUMN_TYPES).all())
                 self.conn.exec_driver_sql(
                     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} WITH (toast_tuple_target = 8160) "
                     f"ON COMMIT DELETE ROWS AS SELECT 0 AS position, {self._names} FROM songs WITH NO DATA"
@@ -185,7 +204,7 @@ class BatchWriter:
                 self.conn.execute(REHASH, rehashed)
         return len(new), len(changed), len(records) - len(new) - len(changed)
 
-    def _existing(self, keys):
+    def _existing(self, keys: list[str]) -> dict[str, str]:
         if self.copy:
             # One array parameter, not an IN list of a thousand: psycopg prepares a statement run
             # five times, and PostgreSQL's generic plan for "= ANY(ARRAY[$1, ..., $1000])" became,
@@ -202,17 +221,17 @@ class BatchWriter:
             )
         return dict(self.conn.exec_driver_sql(sql, parameters).all())
 
-    def _prepared(self, record):
+    def _prepared(self, record: SongRecord) -> list[object]:
         values = list(self._values(record))
         for i, process in self._convert:
             values[i] = process(values[i])
         return values
 
-    def _executemany(self, sql, items, now):
+    def _executemany(self, sql: str, items: list[ParsedRow], now: dt.datetime) -> None:
         stamp = self._stamp(now)
         self.conn.exec_driver_sql(sql, [(*self._prepared(item.record), stamp, stamp) for item in items])
 
-    def _insert(self, items, now):
+    def _insert(self, items: list[ParsedRow], now: dt.datetime) -> None:
         # New songs go in with a plain INSERT, cheaper for SQLite than the upsert (40 against 47 us
         # a row): a song another import added since the batch read the table fails the batch, and
         # the row-by-row retry then reads it and updates it.
@@ -220,14 +239,14 @@ class BatchWriter:
             f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES ({self._marks})", items, now
         )
 
-    def _upsert(self, items, now):
+    def _upsert(self, items: list[ParsedRow], now: dt.datetime) -> None:
         self._executemany(
             f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES ({self._marks}) {self._on_conflict}",
             items,
             now,
         )
 
-    def _copy_in(self, items, now):
+    def _copy_in(self, items: list[ParsedRow], now: dt.datetime) -> None:
         # New songs are copied straight into the table, not through the staging table: that was a
         # second heap write and read of every row (server time 67 against 123 us a lyrics row).
         sql = f"COPY songs ({self._names}, created_at, updated_at) FROM STDIN (FORMAT BINARY)"
@@ -236,7 +255,7 @@ class BatchWriter:
             for item in items:
                 copy.write_row((*self._prepared(item.record), now, now))
 
-    def _copy_upsert(self, items, now):
+    def _copy_upsert(self, items: list[ParsedRow], now: dt.datetime) -> None:
         with self._cursor() as cursor:
             with cursor.copy(f"COPY {STAGING} (position, {self._names}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([INT4_OID, *self._types[: -len(STAMPS)]])
@@ -249,8 +268,10 @@ class BatchWriter:
                 {"now": now},
             )
 
-    def _cursor(self):
-        return self.conn.connection.driver_connection.cursor()
+    def _cursor(self) -> Cursor[Any]:
+        # SQLAlchemy types the driver's connection as Any, or None once invalidated (a connection in
+        # use is not); with self.copy it is psycopg's, whose rows hold values of any column type.
+        return cast("Connection[Any]", self.conn.connection.driver_connection).cursor()
 
     def close(self) -> None:
         """Drop the staging table and restore the settings: the pooled connection goes back as it came."""
