@@ -22,7 +22,8 @@ DEFAULT_PER_PAGE = 20
 MAX_K = 100
 
 
-def _described(text: str) -> dict[str, str]:
+def described(text: str) -> dict[str, str]:
+    """A field's metadata giving its description in the OpenAPI document (schemas_admin.py uses it too)."""
     return {"description": text}
 
 
@@ -30,39 +31,39 @@ def _described(text: str) -> dict[str, str]:
 
 
 class PagingQuery(Schema):
-    page = QueryInteger(1, MAX_PAGE, load_default=1, metadata=_described("Page number."))
+    page = QueryInteger(1, MAX_PAGE, load_default=1, metadata=described("Page number."))
     per_page = QueryInteger(
-        1, MAX_PER_PAGE, load_default=DEFAULT_PER_PAGE, metadata=_described("Items per page.")
+        1, MAX_PER_PAGE, load_default=DEFAULT_PER_PAGE, metadata=described("Items per page.")
     )
 
 
 class SongQuery(PagingQuery):
-    q = QueryText(metadata=_described("Text searched in title, artist and album."))
-    genre = QueryText(metadata=_described("Primary genre."))
-    emotion = choice(EMOTIONS, metadata=_described("Only songs with this emotion."))
-    tag = QueryText(metadata=_described(f"Activity tag ({', '.join(ACTIVITY_TAGS)}) or a genre."))
-    explicit = fields.Boolean(metadata=_described("true: explicit songs only; false: clean songs only."))
-    sort = choice(tuple(SORTS), load_default="popularity", metadata=_described("Order."))
+    q = QueryText(metadata=described("Text searched in title, artist and album."))
+    genre = QueryText(metadata=described("Primary genre."))
+    emotion = choice(EMOTIONS, metadata=described("Only songs with this emotion."))
+    tag = QueryText(metadata=described(f"Activity tag ({', '.join(ACTIVITY_TAGS)}) or a genre."))
+    explicit = fields.Boolean(metadata=described("true: explicit songs only; false: clean songs only."))
+    sort = choice(tuple(SORTS), load_default="popularity", metadata=described("Order."))
 
 
 class CountQuery(Schema):
-    k = QueryInteger(1, MAX_K, load_default=10, metadata=_described("How many results."))
+    k = QueryInteger(1, MAX_K, load_default=10, metadata=described("How many results."))
 
 
 class RecommendationFilterQuery(CountQuery):
-    genre = QueryText(metadata=_described("Only songs of this primary genre."))
-    emotion = choice(EMOTIONS, metadata=_described("Only songs with this emotion."))
-    explicit = fields.Boolean(metadata=_described("false: clean songs only."))
+    genre = QueryText(metadata=described("Only songs of this primary genre."))
+    emotion = choice(EMOTIONS, metadata=described("Only songs with this emotion."))
+    explicit = fields.Boolean(metadata=described("false: clean songs only."))
 
 
 class RecommendationQuery(RecommendationFilterQuery):
-    approach = choice(APPROACHES, load_default="for_you", metadata=_described("Which engine."))
+    approach = choice(APPROACHES, load_default="for_you", metadata=described("Which engine."))
 
 
 class CsrfHeader(Schema):
     csrf_token = fields.String(
         data_key="X-CSRFToken",
-        metadata=_described(
+        metadata=described(
             "Required with cookie sessions (the page's csrf-token meta tag); not with a Bearer token."
         ),
     )
@@ -98,7 +99,7 @@ class ActivityInput(Body):
             ACTIVITY_KINDS, error="unknown activity {input!r}: expected one of " + ", ".join(ACTIVITY_KINDS)
         ),
     )
-    value = JsonInteger(1, 5, allow_none=True, metadata=_described("The rating, for action 'rate'."))
+    value = JsonInteger(1, 5, allow_none=True, metadata=described("The rating, for action 'rate'."))
 
     @validates_schema
     def _value_fits_the_action(self, data: dict, **kwargs: object) -> None:
@@ -112,7 +113,7 @@ class ActivityInput(Body):
 # (or Schemathesis) generating from it never builds a body the server refuses.
 class RatingInput(ActivityInput):
     action = fields.String(required=True, validate=validate.OneOf(["rate"]))
-    value = JsonInteger(1, 5, required=True, metadata=_described("The rating."))
+    value = JsonInteger(1, 5, required=True, metadata=described("The rating."))
 
 
 class PlainActionInput(ActivityInput):
@@ -120,7 +121,7 @@ class PlainActionInput(ActivityInput):
     value = fields.Integer(
         allow_none=True,
         validate=validate.Equal(None),
-        metadata=_described("Only 'rate' takes a value: leave it out, or null."),
+        metadata=described("Only 'rate' takes a value: leave it out, or null."),
     )
 
 
@@ -142,7 +143,8 @@ ACTIVITY_BODY_DOC = {
 # ---- answers ------------------------------------------------------------------------------------
 
 
-def _nullable(field_class: type[fields.Field], **kwargs: object) -> fields.Field:
+def nullable(field_class: type[fields.Field], **kwargs: object) -> fields.Field:
+    """A field of `field_class` that may be null (answer schemas here and in schemas_admin.py)."""
     return field_class(allow_none=True, **kwargs)
 
 
@@ -151,7 +153,7 @@ def _texts() -> fields.List:
 
 
 FeaturesSchema = Schema.from_dict(
-    {name: _nullable(fields.Float, validate=validate.Range(0, 1)) for name in AUDIO_FEATURES}, name="Features"
+    {name: nullable(fields.Float, validate=validate.Range(0, 1)) for name in AUDIO_FEATURES}, name="Features"
 )
 SimilarInDatasetSchema = Schema.from_dict(
     {"artist": fields.String(), "title": fields.String(), "score": fields.Float()}, name="SimilarInDataset"
@@ -163,19 +165,19 @@ class SongSchema(Schema):
     title = fields.String(required=True)
     artist = fields.String(required=True)
     artists = _texts()
-    album = _nullable(fields.String)
-    genre = _nullable(fields.String)
+    album = nullable(fields.String)
+    genre = nullable(fields.String)
     genres = _texts()
-    emotion = _nullable(fields.String, validate=validate.OneOf(EMOTIONS))
-    explicit = _nullable(fields.Boolean)
-    popularity = _nullable(fields.Integer, validate=validate.Range(0, 100))
-    release_date = _nullable(fields.Date)
-    release_year = _nullable(fields.Integer)
-    duration_s = _nullable(fields.Integer)
-    key = _nullable(fields.String, metadata={"example": "D minor"})
-    tempo = _nullable(fields.Float)
-    loudness = _nullable(fields.Float)
-    time_signature = _nullable(fields.Integer)
+    emotion = nullable(fields.String, validate=validate.OneOf(EMOTIONS))
+    explicit = nullable(fields.Boolean)
+    popularity = nullable(fields.Integer, validate=validate.Range(0, 100))
+    release_date = nullable(fields.Date)
+    release_year = nullable(fields.Integer)
+    duration_s = nullable(fields.Integer)
+    key = nullable(fields.String, metadata={"example": "D minor"})
+    tempo = nullable(fields.Float)
+    loudness = nullable(fields.Float)
+    time_signature = nullable(fields.Integer)
     features = fields.Nested(FeaturesSchema)
     tags = _texts()
     similar_in_dataset = fields.List(fields.Nested(SimilarInDatasetSchema))
@@ -186,9 +188,9 @@ class SongStateSchema(Schema):
     liked = fields.Boolean(required=True)
     disliked = fields.Boolean(required=True)
     bookmarked = fields.Boolean(required=True)
-    rating = _nullable(fields.Integer, required=True, validate=validate.Range(1, 5))
+    rating = nullable(fields.Integer, required=True, validate=validate.Range(1, 5))
     play_count = fields.Integer(required=True)
-    last_played_at = _nullable(fields.DateTime)
+    last_played_at = nullable(fields.DateTime)
 
 
 class SongDetailSchema(SongSchema):
@@ -210,7 +212,7 @@ class RecommendationItemSchema(Schema):
     score = fields.Float(required=True)
     approach = fields.String(required=True)
     reason = fields.String(
-        required=True, metadata=_described("Why this song, in words a listener understands.")
+        required=True, metadata=described("Why this song, in words a listener understands.")
     )
     sources = fields.List(fields.String(), required=True)
 
@@ -221,7 +223,7 @@ class RecommendationsSchema(Schema):
     k = fields.Integer(required=True)
     degraded = fields.Boolean(
         required=True,
-        metadata=_described("True when vectors were unavailable and popular songs were served."),
+        metadata=described("True when vectors were unavailable and popular songs were served."),
     )
     items = fields.List(fields.Nested(RecommendationItemSchema), required=True)
 
@@ -246,11 +248,11 @@ class ActivitySchema(Schema):
     id = fields.Integer(required=True)
     song_id = fields.Integer(required=True)
     action = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
-    value = _nullable(
-        fields.Integer, validate=validate.Range(1, 5), metadata=_described("The rating, for action 'rate'.")
+    value = nullable(
+        fields.Integer, validate=validate.Range(1, 5), metadata=described("The rating, for action 'rate'.")
     )
     created_at = fields.DateTime(required=True)
-    song = _nullable(fields.Nested, nested=ActivitySongSchema)
+    song = nullable(fields.Nested, nested=ActivitySongSchema)
 
 
 ActivityPageSchema = page_of(ActivitySchema, "ActivityPage")
@@ -270,8 +272,8 @@ CountsSchema = Schema.from_dict(
 class ProfileSchema(Schema):
     id = fields.Integer(required=True)
     username = fields.String(required=True)
-    age = _nullable(fields.Integer)
-    bio = _nullable(fields.String)
+    age = nullable(fields.Integer)
+    bio = nullable(fields.String)
     emotions = _texts()
     tags = _texts()
     is_admin = fields.Boolean(required=True)
@@ -287,7 +289,7 @@ class ErrorSchema(Schema):
         keys=fields.String(),
         values=fields.String(),
         data_key="fields",
-        metadata=_described(
+        metadata=described(
             "Validation errors only: a message for each invalid parameter or field (body: the whole body)."
         ),
     )

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..spotify_csv.validation import LIST_FIELDS, MAX_LIST_ITEMS, NUMBER_RANGES, REQUIRED, TEXT_LIMITS
 from ..spotify_csv.vocab import EMOTIONS, FLAG_COLUMNS
 from .fields import JsonBoolean, JsonInteger, JsonNumber, QueryText, choice
-from .schemas import Body, PagingQuery, SongSchema, _described, _nullable, page_of
+from .schemas import Body, PagingQuery, SongSchema, described, nullable, page_of
 
 ADMIN_ONLY = "Admins only (others get 403)."
 INDEX = {
@@ -40,7 +40,7 @@ def _text(name: str, limit: int, required: bool) -> fields.String:
             validate=[length, blank],
             error_messages={**REQUIRED_MESSAGES, "invalid": "must be text"},
         )
-    return _nullable(fields.String, validate=length, error_messages={"invalid": "must be text"})
+    return nullable(fields.String, validate=length, error_messages={"invalid": "must be text"})
 
 
 def _number(name: str) -> fields.Field:
@@ -66,14 +66,14 @@ def song_fields(required: bool) -> dict[str, fields.Field]:
         **{name: _number(name) for name in NUMBER_RANGES},
         **{name: JsonBoolean(allow_none=True) for name in ("explicit", *FLAG_COLUMNS)},
         "genres": _list(
-            "genres", metadata=_described("The first is the primary genre (the `genre` filter); null: none.")
+            "genres", metadata=described("The first is the primary genre (the `genre` filter); null: none.")
         ),
         "artists": _list("artists"),
         "emotion": choice(
             EMOTIONS, allow_none=True, error=f"must be one of: {', '.join(EMOTIONS)} (or null)"
         ),
         # Kept as the text sent: validate_song reads it, as it reads the admin form's.
-        "release_date": _nullable(
+        "release_date": nullable(
             fields.String,
             validate=_iso_date,
             metadata={"format": "date"},
@@ -115,7 +115,7 @@ class UserFlagsSchema(Body):
 
 
 class UserQuery(PagingQuery):
-    q = QueryText(64, metadata=_described("Part of the username."))
+    q = QueryText(64, metadata=described("Part of the username."))
 
 
 # ---- answers ------------------------------------------------------------------------------------
@@ -148,8 +148,8 @@ AdminCountsSchema = Schema.from_dict(
 
 
 class AdminUserDetailSchema(AdminUserSchema):
-    age = _nullable(fields.Integer)
-    bio = _nullable(fields.String)
+    age = nullable(fields.Integer)
+    bio = nullable(fields.String)
     emotions = fields.List(fields.String())
     tags = fields.List(fields.String())
     counts = fields.Nested(AdminCountsSchema, required=True)
@@ -171,7 +171,7 @@ VectorStoreStatusSchema = Schema.from_dict(
             keys=fields.String(),
             values=fields.String(),
             required=True,
-            metadata=_described("Each collection: ok, or why not (points against SQL)."),
+            metadata=described("Each collection: ok, or why not (points against SQL)."),
         ),
     },
     name="VectorStoreStatus",
@@ -192,6 +192,6 @@ class SystemStatusSchema(Schema):
     database = fields.Nested(DatabaseStatusSchema, required=True)
     vector_store = fields.Nested(VectorStoreStatusSchema, required=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    vectors = fields.Dict(metadata=_described("As `flask vectors status --json`."))
-    last_seed_run = _nullable(fields.Dict)
+    vectors = fields.Dict(metadata=described("As `flask vectors status --json`."))
+    last_seed_run = nullable(fields.Dict)
     audit = fields.List(fields.Nested(AuditEntrySchema))
