@@ -14,7 +14,7 @@ Wall time is what the import takes; on a shared machine it also says how busy th
 cores, so each run also gives its CPU time a row, measured around the import: this process's and
 PostgreSQL's (every process of the cluster). `--baseline PATH` runs every measurement, interleaved,
 on the code of another checkout as well (e.g. `git worktree add ../base HEAD`): a before and after
-from the same run.
+from the same run. `--databases sqlite` leaves PostgreSQL out.
 """
 
 import argparse
@@ -143,6 +143,9 @@ def main():
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated row counts")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement, the best kept")
     parser.add_argument("--baseline", type=Path, help="another checkout, measured alongside")
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -158,7 +161,7 @@ def main():
     sys.path.insert(0, str(ROOT))
     from tests.servers import missing_postgres, start_postgres
 
-    why_no_pg = missing_postgres()
+    why_no_pg = missing_postgres() if "postgresql" in args.databases else "not asked for (--databases)"
     postgres = None if why_no_pg else start_postgres()
     server_pid = None if postgres is None else _postmaster(postgres)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
@@ -193,6 +196,8 @@ def main():
                         ("PostgreSQL", postgres_url, server_pid),
                     ):
                         if database == "PostgreSQL" and postgres is None:
+                            continue
+                        if database == "SQLite" and "sqlite" not in args.databases:
                             continue
                         for code, root in codes.items():
                             runs[code, database] = _runner(root, "import", path, url, pid)

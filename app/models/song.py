@@ -70,8 +70,9 @@ class Song(db.Model):
     )
 
     # Search is ILIKE '%text%' on these three columns (services/catalog/browse.song_query). On PostgreSQL a
-    # trigram GIN index per column answers it without reading the table; SQLite has no such index
-    # and scans. The migration creates them with the pg_trgm extension.
+    # trigram GIN index per column answers it without reading the table; the migration creates them
+    # with the pg_trgm extension. SQLite's equivalent, an FTS5 trigram table kept by triggers, has no
+    # SQLAlchemy construct: its migration alone declares it (database.SQLITE_SEARCH_INDEX).
     __table_args__ = tuple(
         sa.Index(
             f"ix_songs_{column}_trgm",

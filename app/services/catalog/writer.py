@@ -6,8 +6,9 @@ unchanged ones out of the write. The rest go in at once:
 
 - PostgreSQL (psycopg): new songs by COPY, in binary, straight into the table; changed ones by COPY
   into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT.
-- SQLite (and any other database): one executemany of INSERT for new songs, and one of INSERT ...
-  ON CONFLICT DO UPDATE for changed ones.
+- SQLite: INSERT for new songs, and INSERT ... ON CONFLICT DO UPDATE for changed ones, each
+  statement carrying up to SQLITE_ROWS_PER_STATEMENT rows. Any other database: one executemany of
+  each.
 
 Values are converted by the dialect's own bind processors, as SQLAlchemy would convert them, so the
 stored rows are the ones the ORM writes. bench/import_songs.py measures both databases against
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -45,6 +47,13 @@ REHASH = sa.text("UPDATE songs SET row_hash = :new WHERE natural_key = :key AND 
 # cache and a checkpoint (with its fsync) at every 1,000 WAL pages, about once a batch, cost the
 # writes of a 100,000-row import 98 us a row; 64 MB and 16,384 pages, 68 us (bench runs of 3).
 SQLITE_IMPORT_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 16384}
+# Rows per INSERT statement on SQLite. The triggers that keep song search's FTS5 index (migration
+# 3e5a1c7d9b42) make FTS5 write its pending index out at the end of each statement: one row a
+# statement cost 80 us a row more than no index, 100 rows a statement 22, 500 the same (SQLite
+# alone, 50,000 rows of 2 KB); without the index all cost the same. The 100,000-row lyrics import:
+# 382 us CPU a row one row a statement, 236-258 with 100, 168-194 before the index (README). Fewer
+# when SQLite allows fewer parameters (999 before 3.32).
+SQLITE_ROWS_PER_STATEMENT = 100
 # PostgreSQL compresses lyrics over about 2 KB as it stores them (half the songs of the sample).
 # lz4 (PostgreSQL 14+, when built with it) reads back the same and costs the server far less than
 # the default pglz: storing the replicated lyrics took 21 against 55 us a row (100,000 rows, best of
@@ -165,6 +174,11 @@ class BatchWriter:
         self._names = ", ".join(quote(name) for name in columns)
         self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._marks = ", ".join([self._mark] * (len(columns) + 2))
+        self._rows_per_statement = 1
+        if dialect.name == "sqlite":
+            driver = cast(sqlite3.Connection, self.conn.connection.driver_connection)
+            limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            self._rows_per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, limit // (len(columns) + 2)))
         assignments = ", ".join(
             f"{quote(c)} = excluded.{quote(c)}" for c in (*columns, "updated_at") if c != "natural_key"
         )
@@ -227,24 +241,32 @@ class BatchWriter:
             values[i] = process(values[i])
         return values
 
-    def _executemany(self, sql: str, items: list[ParsedRow], now: dt.datetime) -> None:
+    def _insert_rows(self, items: list[ParsedRow], now: dt.datetime, suffix: str = "") -> None:
+        """INSERT the items, `suffix` after the VALUES: one executemany, or on SQLite statements of
+        several rows each, in the items' order."""
         stamp = self._stamp(now)
-        self.conn.exec_driver_sql(sql, [(*self._prepared(item.record), stamp, stamp) for item in items])
+        rows = [(*self._prepared(item.record), stamp, stamp) for item in items]
+        size = self._rows_per_statement
+
+        def insert(count: int) -> str:
+            values = ", ".join([f"({self._marks})"] * count)
+            return f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES {values} {suffix}"
+
+        if size == 1:
+            self.conn.exec_driver_sql(insert(1), rows)
+            return
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            self.conn.exec_driver_sql(insert(len(chunk)), tuple(value for row in chunk for value in row))
 
     def _insert(self, items: list[ParsedRow], now: dt.datetime) -> None:
         # New songs go in with a plain INSERT, cheaper for SQLite than the upsert (40 against 47 us
         # a row): a song another import added since the batch read the table fails the batch, and
         # the row-by-row retry then reads it and updates it.
-        self._executemany(
-            f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES ({self._marks})", items, now
-        )
+        self._insert_rows(items, now)
 
     def _upsert(self, items: list[ParsedRow], now: dt.datetime) -> None:
-        self._executemany(
-            f"INSERT INTO songs ({self._names}, created_at, updated_at) VALUES ({self._marks}) {self._on_conflict}",
-            items,
-            now,
-        )
+        self._insert_rows(items, now, self._on_conflict)
 
     def _copy_in(self, items: list[ParsedRow], now: dt.datetime) -> None:
         # New songs are copied straight into the table, not through the staging table: that was a
