@@ -54,3 +54,21 @@ def test_status_and_sync_commands(runner, demo_songs):
     synced = runner.invoke(args=["vectors", "sync"])
     assert synced.exit_code == 0, synced.output
     assert "0 orphans removed · 0 missing · 0 embedded" in synced.output
+
+
+def test_a_bulk_embed_optimizes_as_it_goes_so_the_last_call_has_little_left(app, demo_songs, monkeypatch):
+    from app.services.indexing import song_vectors
+
+    with app.app_context():
+        store = vector_store()
+        calls = []
+        monkeypatch.setattr(song_vectors, "PAGE", 50)
+        monkeypatch.setattr(store, "optimize_every", 100)
+        monkeypatch.setattr(store, "optimize", lambda name: calls.append((name, store.count(name))))
+        embed_songs()
+        # after each page that brought another 100 written songs (pages of 50), then the final call
+        every_100 = [(SONGS, n) for n in range(100, demo_songs.inserted + 1, 100)]
+        assert len(every_100) >= 2 and calls == [*every_100, (SONGS, demo_songs.inserted)]
+        calls.clear()
+        embed_songs()  # nothing to write: only the final call
+        assert calls == [(SONGS, demo_songs.inserted)]

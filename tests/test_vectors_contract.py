@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import qdrant_edge as qe
 
 from app.vectors import DENSE, SPARSE, Point, Range, VectorStoreError, VectorStoreLocked, create_vector_store
 from app.vectors.base import Search
@@ -592,3 +593,74 @@ def test_create_vector_store_picks_the_backend(tmp_path):
     with pytest.raises(ValueError):
         create_vector_store()
     assert (DENSE, SPARSE) == ("dense", "sparse")
+
+
+class _IndexedAtOnce(EdgeVectorStore):
+    """The app's Edge config, but every segment indexed (HNSW + int8 copies) however small."""
+
+    def _config(self, dim, sparse):
+        config = super()._config(dim, sparse)
+        return qe.EdgeConfig(
+            vectors=config.vectors,
+            hnsw_config=config.hnsw_config,
+            quantization_config=config.quantization_config,
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=1),
+        )
+
+
+def test_edge_exact_search_reads_the_float_vectors_of_a_quantized_index(tmp_path):
+    dim, n = 384, 2000
+    vectors = np.random.default_rng(3).standard_normal((n, dim)).astype(np.float32)
+    query = np.random.default_rng(4).standard_normal(dim).astype(np.float32)
+    store = _IndexedAtOnce(tmp_path / "vectors")
+    try:
+        store.ensure_collection(SONGS, dim, FIELDS)
+        store.upsert(SONGS, [Point(i + 1, vectors[i], {"explicit": i % 2 == 0}) for i in range(n)])
+        store.optimize(SONGS)
+        shard = store._shards[SONGS]
+        assert shard.info().indexed_vectors_count == n
+        sims = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (query / np.linalg.norm(query))
+        # The int8 copies exist: scored from them alone, similarities are off by ~1e-3.
+        request = qe.QueryRequest(
+            limit=10,
+            query=qe.Query.Nearest(query.tolist(), using=DENSE),
+            params=qe.SearchParams(hnsw_ef=100, quantization=qe.QuantizationSearchParams(rescore=False)),
+        )
+        assert max(abs(p.score - sims[int(p.id) - 1]) for p in shard.query(request)) > 1e-4
+        # Below EXACT_BELOW the store searches exactly, on the floats: numpy's order and scores.
+        for must, keep in ((None, np.ones(n, bool)), ({"explicit": True}, np.arange(n) % 2 == 0)):
+            hits = store.search(SONGS, query, k=20, must=must)
+            want = np.argsort(-np.where(keep, sims, -np.inf))[:20] + 1
+            assert [h.id for h in hits] == want.tolist()
+            assert max(abs(h.score - sims[h.id - 1]) for h in hits) < 1e-5
+    finally:
+        store.close()
+
+
+def test_edge_opens_a_collection_made_before_quantization(tmp_path):
+    folder = tmp_path / "vectors" / SONGS
+    folder.parent.mkdir()
+    old = qe.EdgeConfig(  # what EdgeVectorStore created until int8 quantization was added
+        vectors={DENSE: qe.EdgeVectorParams(size=DIM, distance=qe.Distance.Cosine)},
+        hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=30),
+    )
+    shard = qe.EdgeShard.create(str(folder), old)
+    shard.update(
+        qe.UpdateOperation.upsert_points(
+            [
+                qe.Point(id=i + 1, vector={DENSE: axis(i).tolist()}, payload={"genre": "pop"})
+                for i in range(DIM)
+            ]
+        )
+    )
+    shard.close()
+    store = EdgeVectorStore(tmp_path / "vectors")
+    try:
+        store.ensure_collection(SONGS, DIM, FIELDS)
+        assert store.count(SONGS) == DIM
+        assert [h.id for h in store.search(SONGS, axis(2), k=1, must={"genre": "pop"})] == [3]
+        store.upsert(SONGS, [Point(100, unit(1.0, 1.0), {"genre": "rock"})])
+        store.optimize(SONGS)
+        assert [h.id for h in store.search(SONGS, unit(1.0, 1.0), k=1)] == [100]
+    finally:
+        store.close()

@@ -86,6 +86,9 @@ class VectorStore(ABC):
     """
 
     backend = "abstract"
+    # Points a bulk load writes between optimize() calls, so no single call indexes the whole
+    # catalog; None where the backend indexes by itself (a Qdrant server, local mode).
+    optimize_every: int | None = None
 
     @abstractmethod
     def ensure_collection(

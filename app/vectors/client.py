@@ -26,6 +26,8 @@ from .filters import (
     HNSW_EF,
     HNSW_EF_CONSTRUCT,
     HNSW_M,
+    OVERSAMPLING,
+    QUANTILE,
     check_name,
     conditions,
     floats,
@@ -146,8 +148,12 @@ class ClientVectorStore(VectorStore):
             raise VectorStoreError(f"vector store ({self.where}): {doing}{target} failed: {exc}") from exc
 
     def _search_params(self) -> models.SearchParams | None:
-        # Local mode searches exactly and warns about search_params; the server uses its HNSW.
-        return models.SearchParams(hnsw_ef=HNSW_EF) if self.url else None
+        # Local mode searches exactly and warns about search_params; the server uses its HNSW and
+        # its int8 vectors, rescored (filters.py).
+        if not self.url:
+            return None
+        rescored = models.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING)
+        return models.SearchParams(hnsw_ef=HNSW_EF, quantization=rescored)
 
     # -- the interface ----------------------------------------------------------------------
 
@@ -169,6 +175,11 @@ class ClientVectorStore(VectorStore):
                         m=HNSW_M,
                         ef_construct=HNSW_EF_CONSTRUCT,
                         full_scan_threshold=full_scan_threshold_kb(dim),
+                    ),
+                    quantization_config=models.ScalarQuantization(  # local mode ignores it
+                        scalar=models.ScalarQuantizationConfig(
+                            type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True
+                        )
                     ),
                 )
             info = client.get_collection(name)

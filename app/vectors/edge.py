@@ -30,6 +30,9 @@ from .filters import (
     HNSW_EF,
     HNSW_EF_CONSTRUCT,
     HNSW_M,
+    OVERSAMPLING,
+    QUANTILE,
+    SEGMENT_POINTS,
     check_name,
     conditions,
     floats,
@@ -37,6 +40,7 @@ from .filters import (
     id_list,
     index_schemas,
     payload_fields,
+    segment_kb,
     sparse_parts,
 )
 
@@ -52,6 +56,9 @@ UPSERT_BATCH = 1000  # points per shard update: bounds memory and lets queries i
 FLUSH_SECONDS = 5.0
 SCROLL_PAGE = 1000
 CONFIG_FILE = "edge_config.json"  # written by Edge itself; its presence marks a shard folder
+# Exact means the float vectors, never the int8 copies (qdrant-edge 0.9.0's exact scan skips them
+# already; ignore=True keeps it so, and tests/test_vectors_contract.py checks the scores).
+EXACT_PARAMS = qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
 
 
 def _match(value: Any) -> qe.MatchValue:
@@ -101,6 +108,7 @@ class EdgeVectorStore(VectorStore):
     """
 
     backend = "edge"
+    optimize_every = SEGMENT_POINTS  # Edge indexes only in optimize(): one segment a call
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -144,6 +152,10 @@ class EdgeVectorStore(VectorStore):
             hnsw_config=qe.HnswIndexConfig(
                 m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=full_scan_threshold_kb(dim)
             ),
+            quantization_config=qe.ScalarQuantizationConfig(
+                type=qe.ScalarType.Int8, quantile=QUANTILE, always_ram=True
+            ),
+            optimizers=qe.EdgeOptimizersConfig(max_segment_size=segment_kb(dim)),
         )
 
     def _open(self, name: str, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
@@ -254,8 +266,10 @@ class EdgeVectorStore(VectorStore):
 
     def _params(self, shard: qe.EdgeShard) -> qe.SearchParams:
         if shard.info().points_count < EXACT_BELOW:  # info() costs ~4 us
-            return qe.SearchParams(exact=True)
-        return qe.SearchParams(hnsw_ef=HNSW_EF)
+            return EXACT_PARAMS
+        # Built per call (~2 us) from the module's constants, which bench/vectors.py sweeps.
+        rescored = qe.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING)
+        return qe.SearchParams(hnsw_ef=HNSW_EF, quantization=rescored)
 
     def _query(
         self, name: str, query: Any, k: int, must: Filters | None, exclude_ids: Iterable[int]
@@ -397,7 +411,7 @@ class EdgeVectorStore(VectorStore):
                     return found
 
     def optimize(self, name: str) -> None:
-        """Merge segments and build the HNSW index: call after bulk loads (~17 s per 100,000 points)."""
+        """Merge segments, build their HNSW indexes and int8 copies: during bulk loads (optimize_every)."""
         with self._shard(name, "optimizing") as shard:
             shard.optimize()
             shard.flush()

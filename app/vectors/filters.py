@@ -18,12 +18,56 @@ Schema = TypeVar("Schema")
 #     100 (the default) 0.85 / 0.7 ms, 256 0.90 / 0.9 ms, 512 0.98 / 1.2 ms, 1024 1.00 / 1.8 ms.
 #   m=32, ef_construct=200 took 35 s to optimize for 0.99 at ef 512 in 1.3 ms: no better per
 #   millisecond, so the default graph stays and queries widen instead. Real MiniLM vectors are
-#   easier (field notes: 0.92 at the default ef, 0.99 at 256 on 10,000), so 512 leaves margin.
+#   easier (field notes: 0.92 at the default ef, 0.99 at 256 on 10,000): see HNSW_EF below.
 # At 20,000 points an exact scan costs what HNSW at ef 512 does, and it is always right.
 EXACT_BELOW = 20_000
-HNSW_EF = 512
 HNSW_M = 16
 HNSW_EF_CONSTRUCT = 100
+# Most of a build is the extra graph links per indexed payload value (payload_m, default m): at
+# 500,000 points with the songs' indexes a build took 1,069 s CPU with them, 336 s with payload_m=0,
+# but without them filtered recall@10 fell to 0.07-0.78 (15-50% filters, ef 256). They stay.
+
+# Scalar (int8) quantization: every indexed segment also keeps its vectors as bytes, which HNSW and
+# payload-index scans score first (4x less memory to read), then OVERSAMPLING x k of the best are
+# rescored with the float vectors. Exact searches (below EXACT_BELOW) read only the floats.
+# Measured with bench/vectors_500k.py at 500,000 real-derived MiniLM vectors (2 segments), 100
+# taste queries excluding 100 library songs, on a loaded machine (CPU ms a query / recall@10):
+#   filter share          library   50%      17%      knowledge ~15%  genre ~4%  genre+flag ~1%
+#   ef 512, floats        9.7/1.00  5.7/.997 6.1/.990 6.6/.985        7.2/1.00   6.5/.997  (before)
+#   ef 512, int8 x2.0     3.6/.994  3.8/.995 5.2/.989 5.9/.983        4.0/.995   4.4/.996  (chosen)
+#   ef 256, int8 x2.0     2.1/.994  2.1/.992 2.7/.983 3.4/.977        3.8/.995   4.7/.996
+#   ef 128, int8 x2.0     1.4/.984  1.5/.974 1.9/.969 2.4/.949        3.3/.994   4.7/.996
+# Oversampling 1.5 or 3.0 moved recall by under 0.01. ef 256 would do on those vectors, but not on
+# the app's 100,000-song catalog (replicated sample songs: near-duplicates), users' taste vectors:
+#   floats: ef 256 0.928, ef 512 0.992 in 4.6-4.9 ms; int8 x2.0: ef 256 0.934, 384 0.974, 512 0.988
+#   in 2.5-2.6 ms (same run), 768 0.998. So ef stays 512 and int8 halves its cost.
+# The genre filters leave fewer points per segment than full_scan_threshold, so Qdrant scans their
+# payload-index matches (hnsw_ef does not apply). A per-selectivity hnsw_ef was not worth it:
+# estimating a filter's size (count, exact=False) costs 0.17-0.22 ms, and a lower ef lost recall on
+# the knowledge shape. ACORN (graph search two hops out) cost 24-27 ms on the 15-17% filters. On the
+# 21,249 real vectors themselves int8 x2.0 found 0.97-1.00 of the top 10 at ef 128 to 512.
+# Collections made before quantization keep working: a segment without int8 copies is searched on
+# its floats (the first row) until the optimizer rebuilds it.
+HNSW_EF = 512
+QUANTILE = 0.99  # int8 range from the 99th percentile of |component|: outliers are clipped
+OVERSAMPLING = 2.0
+
+
+# Segments of at most SEGMENT_POINTS points, and a bulk load optimizes after each SEGMENT_POINTS it
+# writes (VectorStore.optimize_every), so one call builds one segment's index, not the catalog's.
+# At 500,000 points (bench/vectors_500k.py, int8): one optimize() took 1,815 s (1,069 s CPU, the
+# build in all, on a loaded machine); optimizing every 125,000 took 4 calls, the longest 371 s, the
+# last 232 s (742 s CPU in all). But 125,000-point segments cost search: 5 segments, each under
+# full_scan_threshold for more filters, made top-10 at ef 512 2.2x the CPU and the knowledge
+# filter 30 ms. 250,000 keeps the layout Edge chose for 500,000 in one call (2 segments, the search
+# figures above), each call building one of them (not measured: expect about half the single call);
+# a larger catalog adds calls, not longer ones.
+SEGMENT_POINTS = 250_000
+
+
+def segment_kb(dim: int) -> int:
+    """Qdrant's max_segment_size (KB of vectors) meaning SEGMENT_POINTS points of `dim` floats."""
+    return max(1, SEGMENT_POINTS * dim * 4 // 1024)
 
 
 def full_scan_threshold_kb(dim: int) -> int:

@@ -197,6 +197,7 @@ def embed_songs(
     model = embedder()
     result = EmbedResult()
     skipped_to = on_skip or on_step
+    optimized_at = 0  # songs written when the index was last built
     for page in iter_song_pages():
         to_embed: list[tuple[PlainRow, str, str]] = []
         to_index: list[PlainRow] = []
@@ -224,6 +225,10 @@ def embed_songs(
             result.reindexed += len(to_index)
             if on_step:
                 on_step(len(to_index))
+        written = result.embedded + result.reindexed
+        if store.optimize_every and written - optimized_at >= store.optimize_every:
+            store.optimize(SONGS)  # index what this page filled, so the last call has little left
+            optimized_at = written
     store.optimize(SONGS)
     return result
 
