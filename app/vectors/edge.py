@@ -390,6 +390,11 @@ class EdgeVectorStore(VectorStore):
         """How many points match: exactly, or (exact=False) from the segments' sizes."""
         query_filter = _filter(must)
         with self._shard(name, "counting") as shard:
+            if query_filter is None and not exact:
+                # The segments' own sizes: what an estimated count adds up, without the request.
+                # The read path asks this of both collections on every request (check_collections):
+                # 0.85 -> 0.37 ms a For you miss at 2,000 songs (in-app timing, same run).
+                return int(shard.info().points_count)
             return int(shard.count(qe.CountRequest(exact=exact, filter=query_filter)))
 
     def ids(self, name: str) -> set[int]:
