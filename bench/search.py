@@ -137,6 +137,14 @@ def _sqlite(url, csv_path):
     return indexed, scanned, rebuild
 
 
+def _table(index, indexed, scanned):
+    """Each query's matches and times with the index and by scan, and the ratio."""
+    print(f"{'text':14}{'matches':>9}{index:>10}{'scan':>10}{'scan/' + index:>14}")
+    for label, _ in QUERIES:
+        (fast, matches, _), (slow, _, _) = indexed[label], scanned[label]
+        print(f"{label:14}{matches:>9,}{fast:>10.2f}{slow:>10.1f}{slow / max(fast, 1e-3):>13.1f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs", type=int, default=100_000)
@@ -154,20 +162,14 @@ def main():
             print(
                 f"PostgreSQL, {args.songs:,} songs: a browse page of 24 and its count, median of {REPEAT} (ms)"
             )
-            print(f"{'text':14}{'matches':>9}{'trigram':>10}{'scan':>10}{'scan/trigram':>14}")
-            for label, _ in QUERIES:
-                (fast, matches, _), (slow, _, _) = indexed[label], scanned[label]
-                print(f"{label:14}{matches:>9,}{fast:>10.1f}{slow:>10.1f}{slow / fast:>13.1f}x")
+            _table("trigram", indexed, scanned)
         if "sqlite" in args.databases:
             indexed, scanned, rebuild = _sqlite(f"sqlite:///{Path(folder) / 'bench.db'}", csv_path)
             print(f"SQLite, {args.songs:,} songs: the same, CPU ms median of {REPEAT}")
             print(
                 f"FTS5 'rebuild' of the index: {rebuild:.1f} s CPU ({rebuild / args.songs * 1e6:.0f} us a song)"
             )
-            print(f"{'text':14}{'matches':>9}{'FTS5':>10}{'scan':>10}{'scan/FTS5':>14}")
-            for label, _ in QUERIES:
-                (fast, matches, _), (slow, _, _) = indexed[label], scanned[label]
-                print(f"{label:14}{matches:>9,}{fast:>10.2f}{slow:>10.1f}{slow / max(fast, 1e-3):>13.1f}x")
+            _table("FTS5", indexed, scanned)
 
 
 if __name__ == "__main__":
