@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.recommend import build, open_prepared
+from bench.taste import login
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TARGET_RATIO = 2.0  # a write's p95 within twice a page's (issue 11)
@@ -39,12 +40,8 @@ def logged_in_client(app):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     with app.app_context():
-        name = db.session.scalars(db.select(User.username).order_by(User.id)).first()
+        login(client, db.session.scalars(db.select(User).order_by(User.id)).first())
         song_ids = db.session.scalars(db.select(Song.id)).all()
-    token = TOKEN.search(client.get("/auth/login").get_data(as_text=True))
-    client.post(
-        "/auth/login", data={"username": name, "password": f"{name}@000", "csrf_token": token.group(1)}
-    )
     token = TOKEN.search(client.get("/songs/").get_data(as_text=True))
     return client, token.group(1), song_ids
 
