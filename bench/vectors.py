@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import app.vectors.edge as edge_module
+import app.vectors.edge_requests as edge_requests
 from app.vectors import Point, create_vector_store
 from app.vectors.filters import EXACT_BELOW, HNSW_EF
 
@@ -186,13 +186,13 @@ def sweep(store, queries, by_case, x):
     try:
         for ef in (100, 256, 512, 1024):
             row = []
-            edge_module.HNSW_EF = ef
+            edge_requests.HNSW_EF = ef
             for case in ("plain", "exclude100"):
                 latencies, recall = run_store(store, queries, by_case[case], x)
                 row.append(f"{case} p50 {percentiles(latencies)[0]:5.2f} ms recall {recall:.3f}")
             print(f"  hnsw_ef {ef:5d}: " + "   ".join(row) + ("   <- chosen" if ef == HNSW_EF else ""))
     finally:
-        edge_module.HNSW_EF = HNSW_EF
+        edge_requests.HNSW_EF = HNSW_EF
 
 
 def main():

@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from app.spotify_csv.vocab import EMOTIONS, FLAG_COLUMNS
 from app.vectors import Point
 from app.vectors.base import DENSE
-from app.vectors.edge import EdgeVectorStore, _filter
+from app.vectors.edge import EdgeVectorStore
+from app.vectors.edge_requests import to_filter
 from app.vectors.filters import HNSW_EF_CONSTRUCT, HNSW_M, full_scan_threshold_kb
 from app.vectors.schema import SONG_INDEXED_FIELDS, song_payload
 
@@ -148,7 +149,7 @@ def truth(x, q, mask, excluded):
 
 def config(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, payload_m=None, sq=False, segment_points=None):
     optimizers = None
-    if segment_points:  # segments capped at this many points (as app/vectors/edge.py sets them)
+    if segment_points:  # segments capped at this many points (as app/vectors/edge_requests.py sets them)
         optimizers = qe.EdgeOptimizersConfig(max_segment_size=int(segment_points * KB_PER_POINT))
     return qe.EdgeConfig(
         vectors={DENSE: qe.EdgeVectorParams(size=DIM, distance=qe.Distance.Cosine)},
@@ -193,7 +194,7 @@ def build(workdir, label, edge_config, x, rows, optimize_every=None):
     store.optimize(NAME)
     calls.append(time.perf_counter() - t)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu0
-    info = store._shards[NAME].info()
+    info = store._shards.open(NAME).info()
     print(
         f"\n== build {label}: {len(x):,} points, total {total:.0f} s (CPU {cpu:.0f} s), of which optimize "
         f"{sum(calls):.0f} s in {len(calls)} calls, longest call {max(calls):.1f} s, final call "
@@ -223,8 +224,8 @@ def settings(sq):
 
 
 def sweep(store, queries, by_case, truths, sq, only=frozenset()):
-    shard = store._shards[NAME]
-    filters = {c: [_filter(m, ex, sh) for m, sh, ex, _ in rows] for c, rows in by_case.items()}
+    shard = store._shards.open(NAME)
+    filters = {c: [to_filter(m, ex, sh) for m, sh, ex, _ in rows] for c, rows in by_case.items()}
     count_cpu = []
     for f in filters["genre~4%"]:
         t = time.process_time()

@@ -21,7 +21,7 @@ import qdrant_edge as qe
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import app.vectors.edge as edge
+import app.vectors.edge_requests as edge_requests
 from app.vectors import DENSE, Point
 from app.vectors.edge import EdgeVectorStore
 from app.vectors.schema import SONG_INDEXED_FIELDS, SONGS, USERS
@@ -46,7 +46,7 @@ def rebuild(source, folder, dim):
 
 
 def searches(store, queries, exact, ef=None):
-    edge.EXACT_BELOW, edge.HNSW_EF = (10**12, edge.HNSW_EF) if exact else (0, ef)
+    edge_requests.EXACT_BELOW, edge_requests.HNSW_EF = (10**12, edge_requests.HNSW_EF) if exact else (0, ef)
     found, cpu = [], []
     for q in queries:
         start = time.process_time()
@@ -72,7 +72,7 @@ def main():
     parser.add_argument("--rebuild", help="a new folder for the rebuilt store")
     args = parser.parse_args()
     efs = [int(e) for e in args.ef.split(",")]
-    exact_below, hnsw_ef = edge.EXACT_BELOW, edge.HNSW_EF
+    exact_below, hnsw_ef = edge_requests.EXACT_BELOW, edge_requests.HNSW_EF
     source = EdgeVectorStore(args.vectors)
     users = sorted(source.ids(USERS))
     queries = list(source.retrieve(USERS, users).values())
@@ -84,7 +84,7 @@ def main():
         for label, store in stores:
             measure(label, store, queries, efs)
     finally:
-        edge.EXACT_BELOW, edge.HNSW_EF = exact_below, hnsw_ef
+        edge_requests.EXACT_BELOW, edge_requests.HNSW_EF = exact_below, hnsw_ef
         for _, store in stores:
             store.close()
 

@@ -617,7 +617,7 @@ def test_edge_exact_search_reads_the_float_vectors_of_a_quantized_index(tmp_path
         store.ensure_collection(SONGS, dim, FIELDS)
         store.upsert(SONGS, [Point(i + 1, vectors[i], {"explicit": i % 2 == 0}) for i in range(n)])
         store.optimize(SONGS)
-        shard = store._shards[SONGS]
+        shard = store._shards.open(SONGS)
         assert shard.info().indexed_vectors_count == n
         sims = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)) @ (query / np.linalg.norm(query))
         # The int8 copies exist: scored from them alone, similarities are off by ~1e-3.

@@ -11,7 +11,6 @@ from qdrant_client.http.exceptions import ApiException
 
 from .base import (
     DENSE,
-    SPARSE,
     Filters,
     Hit,
     PayloadFields,
@@ -22,28 +21,19 @@ from .base import (
     VectorStoreError,
     VectorStoreLocked,
 )
-from .filters import (
-    HNSW_EF,
-    HNSW_EF_CONSTRUCT,
-    HNSW_M,
-    OVERSAMPLING,
-    QUANTILE,
-    check_name,
-    conditions,
-    floats,
-    full_scan_threshold_kb,
-    id_list,
-    index_schemas,
-    payload_fields,
-    sparse_parts,
+from .client_requests import (
+    SCHEMAS,
+    collection_config,
+    config_fits,
+    query_request,
+    recommend_query,
+    search_params,
+    to_filter,
+    to_hits,
+    to_point,
 )
+from .filters import check_name, id_list, index_schemas
 
-SCHEMAS = {
-    "keyword": models.PayloadSchemaType.KEYWORD,
-    "bool": models.PayloadSchemaType.BOOL,
-    "integer": models.PayloadSchemaType.INTEGER,
-    "float": models.PayloadSchemaType.FLOAT,
-}
 UPSERT_BATCH = 500  # points per request: keeps server request bodies a few MB
 SCROLL_PAGE = 1000
 TIMEOUT_S = 10
@@ -51,40 +41,6 @@ TIMEOUT_S = 10
 # the server path raises ApiException subclasses (UnexpectedResponse, ResponseHandlingException
 # wrapping connection errors and timeouts).
 BACKEND_ERRORS = (ApiException, ValueError, RuntimeError, OSError)
-
-
-def _condition(field: str, op: str, value: Any) -> models.Condition:
-    if op == "eq":
-        return models.FieldCondition(key=field, match=models.MatchValue(value=value))
-    if op == "any":
-        return models.FieldCondition(key=field, match=models.MatchAny(any=value))
-    if op == "either":
-        return models.Filter(
-            should=[models.FieldCondition(key=field, match=models.MatchValue(value=v)) for v in value]
-        )
-    return models.FieldCondition(key=field, range=models.Range(gte=value.gte, lte=value.lte))
-
-
-def _filter(
-    must: Filters | None = None, exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None
-) -> models.Filter | None:
-    must_conditions = [_condition(*c) for c in conditions(must)]
-    alternatives = [
-        parts[0] if len(parts) == 1 else models.Filter(must=parts)
-        for parts in ([_condition(*c) for c in conditions(option)] for option in should or ())
-    ]
-    excluded = id_list(exclude_ids)
-    if not must_conditions and not excluded and not alternatives:
-        return None
-    # qdrant-client's models take invariant lists of unions; our lists hold one member type
-    must_not: list[models.Condition] | None = (
-        [models.HasIdCondition(has_id=cast("list[models.ExtendedPointId]", excluded))] if excluded else None
-    )
-    return models.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
-
-
-def _hits(points: Iterable[models.ScoredPoint]) -> list[Hit]:
-    return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in points]
 
 
 class ClientVectorStore(VectorStore):
@@ -147,14 +103,6 @@ class ClientVectorStore(VectorStore):
         except BACKEND_ERRORS as exc:
             raise VectorStoreError(f"vector store ({self.where}): {doing}{target} failed: {exc}") from exc
 
-    def _search_params(self) -> models.SearchParams | None:
-        # Local mode searches exactly and warns about search_params; the server uses its HNSW and
-        # its int8 vectors, rescored (filters.py).
-        if not self.url:
-            return None
-        rescored = models.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING)
-        return models.SearchParams(hnsw_ef=HNSW_EF, quantization=rescored)
-
     # -- the interface ----------------------------------------------------------------------
 
     def ensure_collection(
@@ -165,28 +113,9 @@ class ClientVectorStore(VectorStore):
         schemas = index_schemas(indexed_fields, SCHEMAS)
         with self._call("creating", name) as client:
             if not client.collection_exists(name):
-                client.create_collection(
-                    name,
-                    vectors_config={
-                        DENSE: models.VectorParams(size=int(dim), distance=models.Distance.COSINE),
-                    },
-                    sparse_vectors_config={SPARSE: models.SparseVectorParams()} if sparse else None,
-                    hnsw_config=models.HnswConfigDiff(
-                        m=HNSW_M,
-                        ef_construct=HNSW_EF_CONSTRUCT,
-                        full_scan_threshold=full_scan_threshold_kb(dim),
-                    ),
-                    quantization_config=models.ScalarQuantization(  # local mode ignores it
-                        scalar=models.ScalarQuantizationConfig(
-                            type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True
-                        )
-                    ),
-                )
+                client.create_collection(name, **collection_config(dim, sparse))
             info = client.get_collection(name)
-            # named vectors (created above) come back as a dict
-            dense = (info.config.params.vectors or {}).get(DENSE)  # type: ignore[union-attr]
-            has_sparse = SPARSE in (info.config.params.sparse_vectors or {})
-            if dense is None or dense.size != int(dim) or (sparse and not has_sparse):
+            if not config_fits(info, dim, sparse):
                 raise VectorStoreError(
                     f"vector store ({self.where}): collection {name!r} exists with another configuration "
                     f"(wants dim={dim}, sparse={sparse}): drop it and rebuild, or use another name"
@@ -200,11 +129,7 @@ class ClientVectorStore(VectorStore):
         """Insert or replace points (an iterable of Point); acknowledged by the server before returning."""
         batch: list[models.PointStruct] = []
         for point in points:
-            vector: dict[str, models.Vector] = {DENSE: floats(point.vector)}
-            if point.sparse is not None:
-                indices, values = sparse_parts(point.sparse)
-                vector[SPARSE] = models.SparseVector(indices=indices, values=values)
-            batch.append(models.PointStruct(id=int(point.id), vector=vector, payload=dict(point.payload)))
+            batch.append(to_point(point))
             if len(batch) >= UPSERT_BATCH:
                 self._write(name, batch)
                 batch = []
@@ -240,12 +165,12 @@ class ClientVectorStore(VectorStore):
                 name,
                 query=query,
                 using=DENSE,
-                query_filter=_filter(must, exclude_ids),
+                query_filter=to_filter(must, exclude_ids),
                 limit=int(k),
                 with_payload=True,
-                search_params=self._search_params(),
+                search_params=search_params(bool(self.url)),
             )
-        return _hits(response.points)
+        return to_hits(response.points)
 
     def search(
         self,
@@ -278,28 +203,12 @@ class ClientVectorStore(VectorStore):
 
     def search_batch(self, name: str, searches: Sequence[Search]) -> list[list[Hit]]:
         """One list of hits per Search, in order: one request to a server (query_batch_points)."""
-        requests = [self._request(search) for search in searches]
+        requests = [query_request(search, bool(self.url)) for search in searches]
         if not requests:
             return []
         with self._call("searching", name) as client:
             responses = client.query_batch_points(name, requests)
-        return [_hits(response.points) for response in responses]
-
-    def _request(self, search: Search) -> models.QueryRequest:
-        query: Any
-        if search.sparse is None:
-            query, using = floats(cast(ArrayLike, search.vector)), DENSE
-        else:
-            indices, values = sparse_parts(search.sparse)
-            query, using = models.SparseVector(indices=indices, values=values), SPARSE
-        return models.QueryRequest(
-            query=query,
-            using=using,
-            filter=_filter(search.must, search.exclude_ids, search.should),
-            limit=int(search.k),
-            with_payload=payload_fields(search.payload),
-            params=self._search_params() if using == DENSE else None,
-        )
+        return [to_hits(response.points) for response in responses]
 
     def recommend(
         self,
@@ -322,20 +231,14 @@ class ClientVectorStore(VectorStore):
         positive = [i for i in positive if i in known]
         if not positive:
             return []
-        query = models.RecommendQuery(
-            recommend=models.RecommendInput(
-                positive=cast("list[models.VectorInput]", positive),
-                negative=cast("list[models.VectorInput]", [i for i in negative if i in known]),
-                strategy=models.RecommendStrategy.BEST_SCORE,  # Edge has no average strategy
-            )
-        )
+        query = recommend_query(positive, [i for i in negative if i in known])
         # Qdrant leaves the example ids out by itself; negatives that were unknown cost nothing.
         return self._query(name, query, k, must, exclude_ids)
 
     def count(self, name: str, must: Filters | None = None, exact: bool = True) -> int:
         """How many points match: exactly, or (exact=False) the server's estimate."""
         with self._call("counting", name) as client:
-            return int(client.count(name, count_filter=_filter(must), exact=exact).count)
+            return int(client.count(name, count_filter=to_filter(must), exact=exact).count)
 
     def ids(self, name: str) -> set[int]:
         """Every point id in the collection, as a set."""
