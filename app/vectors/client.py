@@ -29,10 +29,9 @@ from .client_requests import (
     recommend_query,
     search_params,
     to_filter,
-    to_hits,
     to_point,
 )
-from .filters import check_name, id_list, index_schemas
+from .filters import check_name, id_list, index_schemas, to_hits
 
 UPSERT_BATCH = 500  # points per request: keeps server request bodies a few MB
 SCROLL_PAGE = 1000

@@ -6,17 +6,16 @@ from typing import Any, cast
 from numpy.typing import ArrayLike
 from qdrant_client import models
 
-from .base import DENSE, SPARSE, Filters, Hit, Point, Search
+from .base import DENSE, SPARSE, Filters, Point, Search
 from .filters import (
     HNSW_EF,
     HNSW_EF_CONSTRUCT,
     HNSW_M,
     OVERSAMPLING,
     QUANTILE,
-    conditions,
+    filter_parts,
     floats,
     full_scan_threshold_kb,
-    id_list,
     payload_fields,
     sparse_parts,
 )
@@ -83,24 +82,16 @@ def to_filter(
     must: Filters | None = None, exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None
 ) -> models.Filter | None:
     """Qdrant's filter for `must`, not `exclude_ids` and one of `should`; None when nothing is asked."""
-    must_conditions = [_condition(*c) for c in conditions(must)]
-    alternatives = [
-        parts[0] if len(parts) == 1 else models.Filter(must=parts)
-        for parts in ([_condition(*c) for c in conditions(option)] for option in should or ())
-    ]
-    excluded = id_list(exclude_ids)
-    if not must_conditions and not excluded and not alternatives:
+    parts = filter_parts(must, exclude_ids, should, _condition, lambda group: models.Filter(must=group))
+    if parts is None:
         return None
     # qdrant-client's models take invariant lists of unions; our lists hold one member type
     must_not: list[models.Condition] | None = (
-        [models.HasIdCondition(has_id=cast("list[models.ExtendedPointId]", excluded))] if excluded else None
+        [models.HasIdCondition(has_id=cast("list[models.ExtendedPointId]", parts.excluded))]
+        if parts.excluded
+        else None
     )
-    return models.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
-
-
-def to_hits(points: Iterable[models.ScoredPoint]) -> list[Hit]:
-    """Qdrant's scored points as our hits, in its order."""
-    return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in points]
+    return models.Filter(must=parts.must or None, must_not=must_not, should=parts.should or None)
 
 
 def to_point(point: Point) -> models.PointStruct:

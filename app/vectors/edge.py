@@ -27,11 +27,10 @@ from .edge_requests import (
     search_params,
     shard_config,
     to_filter,
-    to_hits,
     to_point,
 )
 from .edge_shards import EdgeShards
-from .filters import SEGMENT_POINTS, check_name, id_list, index_schemas
+from .filters import SEGMENT_POINTS, check_name, id_list, index_schemas, to_hits
 
 UPSERT_BATCH = 1000  # points per shard update: bounds memory and lets queries in between
 SCROLL_PAGE = 1000

@@ -7,7 +7,7 @@ import numpy as np
 import qdrant_edge as qe
 from numpy.typing import ArrayLike
 
-from .base import DENSE, SPARSE, Filters, Hit, Point, Search
+from .base import DENSE, SPARSE, Filters, Point, Search
 from .filters import (
     EXACT_BELOW,
     HNSW_EF,
@@ -15,10 +15,9 @@ from .filters import (
     HNSW_M,
     OVERSAMPLING,
     QUANTILE,
-    conditions,
+    filter_parts,
     floats,
     full_scan_threshold_kb,
-    id_list,
     payload_fields,
     segment_kb,
     sparse_parts,
@@ -79,24 +78,16 @@ def to_filter(
     must: Filters | None = None, exclude_ids: Iterable[int] = (), should: Sequence[Filters] | None = None
 ) -> qe.Filter | None:
     """Edge's filter for `must`, not `exclude_ids` and one of `should`; None when nothing is asked."""
-    must_conditions = [_condition(*c) for c in conditions(must)]
-    alternatives = [
-        parts[0] if len(parts) == 1 else qe.Filter(must=parts)
-        for parts in ([_condition(*c) for c in conditions(option)] for option in should or ())
-    ]
-    excluded = set(id_list(exclude_ids))
-    if not must_conditions and not excluded and not alternatives:
+    parts = filter_parts(must, exclude_ids, should, _condition, lambda group: qe.Filter(must=group))
+    if parts is None:
         return None
     # the stubs take invariant collections of unions; ours hold one member type
     must_not: list[qe.ConditionType] | None = (
-        [qe.HasIdCondition(point_ids=cast("set[qe.PointId]", excluded))] if excluded else None
+        [qe.HasIdCondition(point_ids=cast("set[qe.PointId]", set(parts.excluded)))]
+        if parts.excluded
+        else None
     )
-    return qe.Filter(must=must_conditions or None, must_not=must_not, should=alternatives or None)
-
-
-def to_hits(found: Iterable[qe.ScoredPoint]) -> list[Hit]:
-    """Edge's scored points as our hits, in its order."""
-    return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in found]
+    return qe.Filter(must=parts.must or None, must_not=must_not, should=parts.should or None)
 
 
 def to_point(point: Point) -> qe.Point:

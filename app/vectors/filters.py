@@ -1,15 +1,16 @@
-"""Argument normalisation and search tuning shared by the Edge and qdrant-client backends."""
+"""Argument normalisation, filter assembly, hits and search tuning shared by the Edge and qdrant-client backends."""
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Filters, PayloadFields, Range, SparseVector, VectorStoreError
+from .base import Filters, Hit, PayloadFields, Range, SparseVector, VectorStoreError
 
 Schema = TypeVar("Schema")
+Condition = TypeVar("Condition")
 
 # Search tuning, measured on this 2-core machine with bench/vectors.py (384-d "perturbed" vectors:
 # 200 cluster centres + noise; taste queries between two clusters, the hard case for HNSW), Edge:
@@ -154,3 +155,50 @@ def conditions(must: Filters | None) -> list[tuple[str, str, Any]]:
 def id_list(ids: Iterable[Any]) -> list[int]:
     """Point ids as a list of distinct Python ints, in first-seen order."""
     return list(dict.fromkeys(int(_scalar(i)) for i in ids))
+
+
+class FilterParts(NamedTuple):
+    """A filter in the backends' common shape: all of `must`, no id of `excluded`, one of `should`."""
+
+    must: list[Any]  # the backend's conditions
+    excluded: list[int]
+    should: list[Any]  # one backend condition (or a group of them) per alternative
+
+
+def filter_parts(
+    must: Filters | None,
+    exclude_ids: Iterable[int],
+    should: Sequence[Filters] | None,
+    condition: Callable[[str, str, Any], Condition],
+    group: Callable[[list[Condition]], Condition],
+) -> FilterParts | None:
+    """The parts of a search filter in a backend's types, or None when nothing is asked.
+
+    condition(field, op, value) builds one condition of `conditions`; group(conditions) one that
+    needs them all, for an alternative of several (an alternative of one is that condition itself).
+    """
+    required = [condition(*c) for c in conditions(must)]
+    alternatives = [
+        parts[0] if len(parts) == 1 else group(parts)
+        for parts in ([condition(*c) for c in conditions(option)] for option in should or ())
+    ]
+    excluded = id_list(exclude_ids)
+    if not required and not excluded and not alternatives:
+        return None
+    return FilterParts(required, excluded, alternatives)
+
+
+class Scored(Protocol):
+    """A scored point as either backend returns it (qdrant_edge.ScoredPoint, models.ScoredPoint)."""
+
+    @property
+    def id(self) -> Any: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def payload(self) -> Mapping[str, Any] | None: ...
+
+
+def to_hits(found: Iterable[Scored]) -> list[Hit]:
+    """A backend's scored points as our hits, in its order."""
+    return [Hit(id=int(p.id), score=float(p.score), payload=dict(p.payload or {})) for p in found]
