@@ -110,10 +110,12 @@ def test_a_song_embedded_by_two_runs_at_once_keeps_one_row(app, embedded):
         worker.start()
         waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
         deadline = time.monotonic() + 20
-        with db.engine.connect() as probe:
+        # Autocommit: PostgreSQL keeps a transaction's first view of pg_stat_activity until it ends,
+        # so a probe in one transaction that looked before the writer blocked never saw it block.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as probe:
             while not probe.execute(waiting).scalar() and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert probe.execute(waiting).scalar(), "the second run never waited for the first"
+            assert probe.execute(waiting).scalar(), f"the second run never waited for the first ({failures})"
         other_tx.commit()
         other.close()
         worker.join(30)
