@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from operator import itemgetter
-from typing import TypeVar, cast
+from typing import cast
 
 from . import parsing as p
+from .fast_cells import emotion as parse_emotion
+from .fast_cells import memo, number, percent, text, tracks_mode
+from .fast_cells import popularity as parse_popularity
 from .records import (
     LYRICS_FEATURES,
     TRACKS_FEATURES,
@@ -33,73 +36,10 @@ from .records import (
     record_hasher,
 )
 from .schemas import LYRICS_SCHEMA, normalise_header
-from .vocab import ACTIVITY_FLAGS, EMOTIONS, FLAG_COLUMNS
+from .vocab import ACTIVITY_FLAGS, FLAG_COLUMNS
 
-# Distinct cell texts remembered per column: enough for every key, flag, genre list and most dates
-# and lengths of the 500,000-row file, and a bound, so memory stays flat whatever the file holds.
-MEMO_LIMIT = 8192
-
-Value = TypeVar("Value")  # what a cell parses to
 # A row's cells and the None that parse() appends to stand for any column the file lacks.
 Cells = list[str | None]
-
-
-def _memo(parse: Callable[[str | None], Value]) -> Callable[[str | None], Value]:
-    """`parse` with its answer kept for each distinct cell text; errors are never kept."""
-    answers: dict[str | None, Value] = {}
-
-    def parse_cell(value: str | None) -> Value:
-        try:
-            return answers[value]
-        except KeyError:
-            answer = parse(value)  # a ValueError goes to the caller, which asks parse_row why
-            if len(answers) < MEMO_LIMIT:
-                answers[value] = answer
-            return answer
-
-    return parse_cell
-
-
-def _number(value: str | None, low: float, high: float) -> float | None:
-    # parse_ranged without its special cases: float() accepts exactly the cells parse_float accepts,
-    # except a decimal comma or a blank of spaces, which raise here and go to parse_row.
-    if not value:
-        return None
-    number = float(value)
-    if not low <= number <= high:  # NaN and the infinities fail it too, as parse_float rejects them
-        raise ValueError(value)
-    return number
-
-
-def _percent(value: str | None) -> float | None:
-    number = _number(value, 0, 100)
-    return None if number is None else round(number / 100, 4)
-
-
-def _text(value: str | None) -> str | None:
-    """clean_text: trimmed, inner white space collapsed, blank gives None."""
-    return " ".join(value.split()) or None if value else None
-
-
-def _emotion(value: str | None) -> str | None:
-    emotion = p.clean_text(value)
-    if emotion is not None:
-        emotion = emotion.lower()
-        if emotion not in EMOTIONS:
-            raise ValueError(value)
-    return emotion
-
-
-def _popularity(value: str | None) -> int | None:
-    number = p.parse_ranged(value, "popularity", 0, 100)
-    return None if number is None else round(number)
-
-
-def _tracks_mode(value: str | None) -> int | None:
-    mode = p.parse_int(value, "mode")
-    if mode not in (None, 0, 1):
-        raise ValueError(value)
-    return mode
 
 
 class RowParser:
@@ -111,10 +51,10 @@ class RowParser:
         # A column the file lacks reads as None, as Row gives it: its position is the None that
         # parse() appends to every row.
         self._at = lambda name: self._index.get(normalise_header(name), len(header))
-        self._bool = _memo(p.parse_bool)
-        self._popularity = _memo(_popularity)
-        self._time_signature = _memo(p.parse_time_signature)
-        self._loudness = _memo(p.parse_loudness)
+        self._bool = memo(p.parse_bool)
+        self._popularity = memo(parse_popularity)
+        self._time_signature = memo(p.parse_time_signature)
+        self._loudness = memo(p.parse_loudness)
         self._hash: Callable[[Mapping[str, object]], str] | None = None
         self._fast: Callable[[Cells], dict[str, object]] = (
             self._lyrics if schema == LYRICS_SCHEMA else self._tracks
@@ -171,17 +111,17 @@ class RowParser:
             )
         )
         self._features = [(column, at(header)) for column, header in LYRICS_FEATURES.items()]
-        self._percent = _memo(_percent)  # whole percentages, mostly: about a hundred distinct cells
+        self._percent = memo(percent)  # whole percentages, mostly: about a hundred distinct cells
         self._flags = [(column, at(header)) for column, header in ACTIVITY_FLAGS.values()]
         self._similar = [
             (at(f"Similar Artist {n}"), at(f"Similar Song {n}"), at(f"Similarity Score {n}"))
             for n in (1, 2, 3)
         ]
-        self._genres = _memo(lambda v: [g.lower() for g in p.split_list(v, ",")])
-        self._emotion = _memo(_emotion)
-        self._release = _memo(p.parse_release_date)
-        self._key = _memo(p.parse_key)
-        self._length = _memo(p.parse_length)
+        self._genres = memo(lambda v: [g.lower() for g in p.split_list(v, ",")])
+        self._emotion = memo(parse_emotion)
+        self._release = memo(p.parse_release_date)
+        self._key = memo(p.parse_key)
+        self._length = memo(p.parse_length)
 
     def _lyrics(self, c: Cells) -> dict[str, object]:
         (
@@ -207,8 +147,8 @@ class RowParser:
         record: dict[str, object] = {
             "artists": artists,
             "artist": ", ".join(artists) or None,
-            "title": _text(title),
-            "album": _text(album),
+            "title": text(title),
+            "album": text(album),
             "genres": genres,
             "genre": genres[0].lower() if genres else None,
             "source_track_id": None,
@@ -218,7 +158,7 @@ class RowParser:
             "release_year": release_year,
             "key": key,
             "mode": mode,
-            "tempo": _number(tempo, 0, 400),
+            "tempo": number(tempo, 0, 400),
             "loudness": self._loudness(loudness),
             "time_signature": self._time_signature(signature),
             "explicit": self._bool(explicit),
@@ -226,9 +166,9 @@ class RowParser:
             "duration_s": self._length(length),
             "similar_songs": self._similar_songs(c),
         }
-        percent = self._percent
+        share = self._percent
         for column, i in self._features:
-            record[column] = percent(c[i])
+            record[column] = share(c[i])
         for column, i in self._flags:
             record[column] = self._bool(c[i])
         return record  # every SongRecord key but natural_key and row_hash
@@ -236,7 +176,7 @@ class RowParser:
     def _similar_songs(self, c: Cells) -> list[SimilarSong]:
         similar: list[SimilarSong] = []
         for artist_at, title_at, score_at in self._similar:
-            artist, title = _text(c[artist_at]), _text(c[title_at])
+            artist, title = text(c[artist_at]), text(c[title_at])
             if artist and title:
                 cell = c[score_at]
                 score: float | None
@@ -273,11 +213,11 @@ class RowParser:
             )
         )
         self._features = [(column, at(header)) for column, header in TRACKS_FEATURES.items()]
-        self._genres = _memo(lambda v: [g.lower() for g in p.split_list(v, ",")])
-        self._pitch = _memo(p.parse_pitch_class)
-        self._mode = _memo(_tracks_mode)
-        self._length = _memo(lambda v: p.parse_length(v, "duration_min_sec"))
-        self._ms = _memo(p.parse_duration_ms)
+        self._genres = memo(lambda v: [g.lower() for g in p.split_list(v, ",")])
+        self._pitch = memo(p.parse_pitch_class)
+        self._mode = memo(tracks_mode)
+        self._length = memo(lambda v: p.parse_length(v, "duration_min_sec"))
+        self._ms = memo(p.parse_duration_ms)
 
     def _tracks(self, c: Cells) -> dict[str, object]:
         (
@@ -301,18 +241,18 @@ class RowParser:
         record: dict[str, object] = {
             "artists": artists,
             "artist": ", ".join(artists) or None,
-            "title": _text(title),
-            "album": _text(album),
+            "title": text(title),
+            "album": text(album),
             "genres": genres,
             "genre": genres[0].lower() if genres else None,
-            "source_track_id": _text(track_id),
+            "source_track_id": text(track_id),
             "lyrics": None,
             "emotion": None,
             "release_date": None,
             "release_year": None,
             "key": self._pitch(key),
             "mode": self._mode(mode),
-            "tempo": _number(tempo, 0, 400),
+            "tempo": number(tempo, 0, 400),
             "loudness": self._loudness(loudness),
             "time_signature": self._time_signature(signature),
             "explicit": self._bool(explicit),
@@ -321,7 +261,7 @@ class RowParser:
             "similar_songs": [],
         }
         for column, i in self._features:
-            record[column] = _number(c[i], 0, 1)
+            record[column] = number(c[i], 0, 1)
         for column in FLAG_COLUMNS:
             record[column] = None
         return record  # every SongRecord key but natural_key and row_hash
