@@ -100,7 +100,7 @@ class Config:
     # (create_app's start_warm_up), so the first profile save doesn't load it in the request. "auto":
     # on in servers (gunicorn, `flask run`), off in tests and other CLI commands; "on"/"off" force it.
     EMBEDDING_WARMUP = "auto"
-    # The taste page's map (app/services/recommendations/taste.py) is fitted in a background thread
+    # The taste page's map (app/services/recommendations/catalog_map.py) is fitted in a background thread
     # ("background") when the catalog's vectors change; a request never waits for it. Tests fit it
     # "inline".
     TASTE_MAP_FIT = "background"

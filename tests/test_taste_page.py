@@ -196,10 +196,10 @@ def test_a_user_with_nothing_yet_sees_the_map_and_empty_states(app, client, seed
 
 
 def test_the_background_sample_is_bounded(app, client, seeded, monkeypatch):
-    from app.services.recommendations import taste
+    from app.services.recommendations import catalog_map
 
-    monkeypatch.setattr(taste, "BACKGROUND", 40)
-    monkeypatch.setattr(taste, "FIT_SAMPLE", 120)
+    monkeypatch.setattr(catalog_map, "BACKGROUND", 40)
+    monkeypatch.setattr(catalog_map, "FIT_SAMPLE", 120)
     login(client, "user1")
     html = client.get("/taste/").get_data(as_text=True)
     dots = re.findall(r'<path d="([^"]+)" stroke=', html)
@@ -210,31 +210,31 @@ def test_the_background_sample_is_bounded(app, client, seeded, monkeypatch):
 def test_the_map_is_refitted_when_the_catalogs_vectors_change(app, seeded):
     from app.extensions import db
     from app.models import SongVector
-    from app.services.recommendations import taste
+    from app.services.recommendations import catalog_map
 
     with app.app_context():
-        first = taste.holder().current()
-        assert first is taste.holder().current()  # cached: same key, same map
+        first = catalog_map.holder().current()
+        assert first is catalog_map.holder().current()  # cached: same key, same map
         db.session.execute(sa.delete(SongVector).where(SongVector.song_id == 1))
         db.session.commit()
-        second = taste.holder().current()
+        second = catalog_map.holder().current()
         assert second is not first and second.songs == first.songs - 1
 
 
 def test_a_request_never_waits_for_the_fit(app, client, seeded, monkeypatch):
     """Background mode: the first page says the map is being prepared; the next one has it."""
-    from app.services.recommendations import taste
+    from app.services.recommendations import catalog_map
 
     app.config["TASTE_MAP_FIT"] = "background"
     started, release = threading.Event(), threading.Event()
-    real_fit = taste.fit_catalog_map
+    real_fit = catalog_map.fit_catalog_map
 
     def slow_fit(key=None):
         started.set()
         assert release.wait(10)
         return real_fit(key)
 
-    monkeypatch.setattr(taste, "fit_catalog_map", slow_fit)
+    monkeypatch.setattr(catalog_map, "fit_catalog_map", slow_fit)
     login(client, "user0")
     html = client.get("/taste/").get_data(as_text=True)  # returns while the fit is held
     assert started.wait(5)
@@ -243,7 +243,7 @@ def test_a_request_never_waits_for_the_fit(app, client, seeded, monkeypatch):
     assert marked(html, "own") == set()
     assert 'class="taste-own-list"' in html  # the lists and charts don't wait for the map
     release.set()
-    taste.holder(app).join(10)
+    catalog_map.holder(app).join(10)
     html = client.get("/taste/").get_data(as_text=True)
     assert 'id="taste-map-title"' in html and marked(html, "own")
 
@@ -260,12 +260,12 @@ def test_the_nav_links_to_the_page(client, auth):
 
 
 def test_a_failed_fit_says_so_instead_of_polling(app, client, seeded, monkeypatch, caplog):
-    from app.services.recommendations import taste
+    from app.services.recommendations import catalog_map
 
     def broken_fit(key=None):
         raise MemoryError("no room for the sample")
 
-    monkeypatch.setattr(taste, "fit_catalog_map", broken_fit)
+    monkeypatch.setattr(catalog_map, "fit_catalog_map", broken_fit)
     login(client, "user0")
     html = client.get("/taste/").get_data(as_text=True)
     assert "could not be prepared" in html and "hx-trigger" not in html.split('id="taste-map"')[1][:200]
