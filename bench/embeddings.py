@@ -297,7 +297,7 @@ def first_search(env):
         "from app import create_app\n"
         "from app.models import SongVector, from_blob\n"
         "from app.extensions import db\n"
-        "from app.services.indexing.song_vectors import check_collections\n"
+        "from app.services.indexing.vector_collections import check_collections\n"
         "from app.vectors.schema import SONGS\n"
         "app = create_app({'EMBEDDING_WARMUP': 'off'})\n"
         "with app.app_context():\n"

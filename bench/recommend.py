@@ -73,12 +73,12 @@ def build(tmp, size, base_vectors, users):
     from app.models import Song, SongVector, to_blob
     from app.services.catalog.imports import import_spotify_csv
     from app.services.indexing.song_vectors import (
-        ensure_collections,
         iter_song_pages,
         reindex_songs,
         song_embedding_text,
     )
     from app.services.indexing.user_vectors import refresh_all_user_vectors
+    from app.services.indexing.vector_collections import ensure_collections
     from app.services.ops import seeding
     from app.vectors.schema import SONGS
 

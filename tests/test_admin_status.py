@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from app.extensions import db, vector_store
 from app.models import AuditEntry, SeedRun
 from app.services.accounts import audit
-from app.services.indexing.song_vectors import embed_songs, ensure_collections
+from app.services.indexing.song_vectors import embed_songs
+from app.services.indexing.vector_collections import ensure_collections
 from app.vectors import VectorStoreError
 
 from .admin_support import admin, admin_headers, logged_in  # noqa: F401

@@ -7,7 +7,7 @@ import pytest
 from app.evaluation.split import ItemSet, build_store
 from app.extensions import vector_store
 from app.recommend.items import SongInfo, UserContext
-from app.services.indexing.song_vectors import ensure_collections
+from app.services.indexing.vector_collections import ensure_collections
 from app.vectors import create_vector_store, schema
 
 from .fakes import HashingEmbedder

@@ -26,9 +26,9 @@ from ..indexing.song_vectors import (
     mark_songs_unindexed,
     reindex_songs,
     song_embedding_text,
-    writable_collections,
 )
 from ..indexing.user_vectors import refresh_user_vectors
+from ..indexing.vector_collections import writable_collections
 from ..recommendations.cache import bump_versions
 
 log = logging.getLogger(__name__)

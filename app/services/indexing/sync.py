@@ -14,13 +14,12 @@ from ...vectors import VectorStore, VectorStoreError
 from ...vectors.schema import SONGS, USERS
 from .song_vectors import (
     embed_songs,
-    ensure_collections,
-    indexed_in_sql,
     iter_song_pages,
     mark_songs_unindexed,
     song_embedding_text,
 )
 from .user_vectors import refresh_user_vectors
+from .vector_collections import ensure_collections, indexed_in_sql
 
 
 class CollectionState(TypedDict):

@@ -15,7 +15,7 @@ from ...models import INTERACTION_COLUMNS, SongVector, User, UserSong, UserVecto
 from ...recommend.taste import taste_vector
 from ...vectors import Point, VectorStoreError, schema
 from ...vectors.schema import USERS, interaction_weight
-from .song_vectors import writable_collections
+from .vector_collections import writable_collections
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 256

@@ -19,8 +19,8 @@ from ...vectors import VectorStore, VectorStoreError
 from ...vectors.schema import interaction_weight
 from ..activity import fans
 from ..catalog.browse import song_json
-from ..indexing.song_vectors import ensure_collections
 from ..indexing.user_vectors import refresh_user_vector
+from ..indexing.vector_collections import ensure_collections
 from . import cache, item_model, peer_positives
 from .sql_catalog import SqlCatalog
 
