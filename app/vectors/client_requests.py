@@ -16,6 +16,7 @@ from .filters import (
     filter_parts,
     floats,
     full_scan_threshold_kb,
+    named_vectors,
     payload_fields,
     sparse_parts,
 )
@@ -96,10 +97,7 @@ def to_filter(
 
 def to_point(point: Point) -> models.PointStruct:
     """A Point as Qdrant stores it: the dense vector, the sparse one when there is one, the payload."""
-    vector: dict[str, models.Vector] = {DENSE: floats(point.vector)}
-    if point.sparse is not None:
-        indices, values = sparse_parts(point.sparse)
-        vector[SPARSE] = models.SparseVector(indices=indices, values=values)
+    vector = named_vectors(point, lambda indices, values: models.SparseVector(indices=indices, values=values))
     return models.PointStruct(id=int(point.id), vector=vector, payload=dict(point.payload))
 
 

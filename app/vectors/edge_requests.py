@@ -18,6 +18,7 @@ from .filters import (
     filter_parts,
     floats,
     full_scan_threshold_kb,
+    named_vectors,
     payload_fields,
     segment_kb,
     sparse_parts,
@@ -92,10 +93,7 @@ def to_filter(
 
 def to_point(point: Point) -> qe.Point:
     """A Point as Edge stores it: the dense vector, the sparse one when there is one, the payload."""
-    vector: dict[str, qe.NamedVector] = {DENSE: floats(point.vector)}
-    if point.sparse is not None:
-        indices, values = sparse_parts(point.sparse)
-        vector[SPARSE] = qe.SparseVector(indices=indices, values=values)
+    vector = named_vectors(point, lambda indices, values: qe.SparseVector(indices=indices, values=values))
     return qe.Point(id=int(point.id), vector=vector, payload=dict(point.payload))
 
 

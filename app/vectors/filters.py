@@ -7,10 +7,11 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .base import Filters, Hit, PayloadFields, Range, SparseVector, VectorStoreError
+from .base import DENSE, SPARSE, Filters, Hit, PayloadFields, Point, Range, SparseVector, VectorStoreError
 
 Schema = TypeVar("Schema")
 Condition = TypeVar("Condition")
+Sparse = TypeVar("Sparse")
 
 # Search tuning, measured on this 2-core machine with bench/vectors.py (384-d "perturbed" vectors:
 # 200 cluster centres + noise; taste queries between two clusters, the hard case for HNSW), Edge:
@@ -118,6 +119,15 @@ def sparse_parts(sparse: SparseVector) -> tuple[list[int], list[float]]:
     """A sparse vector {index: value} as sorted (indices, values) lists."""
     items = sorted((int(index), float(value)) for index, value in sparse.items())
     return [index for index, _ in items], [value for _, value in items]
+
+
+def named_vectors(point: Point, sparse_vector: Callable[[list[int], list[float]], Sparse]) -> dict[str, Any]:
+    """A point's vectors by name, as both backends store them: the dense one, and the sparse one when
+    there is one, built by sparse_vector(indices, values) in the backend's type."""
+    vectors: dict[str, Any] = {DENSE: floats(point.vector)}
+    if point.sparse is not None:
+        vectors[SPARSE] = sparse_vector(*sparse_parts(point.sparse))
+    return vectors
 
 
 def _scalar(value: Any) -> Any:
