@@ -21,7 +21,7 @@ from ..activity import fans
 from ..catalog.browse import song_json
 from ..indexing.user_vectors import refresh_user_vector
 from ..indexing.vector_collections import ensure_collections
-from . import cache, item_model, peer_positives
+from . import cache, item_model, peer_positives, stable_searches
 from .sql_catalog import SqlCatalog
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,9 @@ def _compute(user: User, approach: str, k: int, filters: Filters) -> dict[str, A
         items = popular_recommendations(ctx, catalog, k, filters)
     else:
         try:
-            items = ENGINES[approach](ctx, ensure_collections(), catalog, k=k, filters=filters)
+            # Searches by the preference vector are kept across the user's own changes (stable_searches.py).
+            store = stable_searches.wrap(ensure_collections(), ctx.preference)
+            items = ENGINES[approach](ctx, store, catalog, k=k, filters=filters)
         except VectorStoreError as exc:
             log.warning("vector store unavailable, serving popular songs: %s", exc)
             items, degraded = popular_recommendations(ctx, catalog, k, filters), True
