@@ -109,7 +109,9 @@ class Config:
     # database, so an invalidation reaches every worker. RedisCache (REDIS_URL alone picks it) shares
     # the lists, so a list computed by one worker is a hit on the others. CACHE_TYPE picks another.
     CACHE_TYPE = "SimpleCache"
-    CACHE_THRESHOLD = 2000  # lists kept per process; a k=10 list pickles to about 6 KB: ~12 MB
+    # Entries kept per process: a k=10 list pickles to about 6 KB, a kept knowledge search
+    # (stable_searches.py, one per user and filter set beside their lists) to 20-30 KB: 12-60 MB.
+    CACHE_THRESHOLD = 2000
     RECOMMENDATION_CACHE_TTL = 300  # seconds; the reason is beside DEFAULT_TTL in that module
     # Data the read path keeps per process (reasons and measurements in each module): the ranking
     # of liked songs, re-read at most this often (app/services/activity/fans.py), and how many users'
