@@ -51,12 +51,12 @@ _HEAD = sa.select(sa.func.max(AuditEntry.id))
 
 def generation() -> str:
     """The catalog's generation: the newest audit entry, which every admin edit of a song writes."""
-    # On the session's connection, past the ORM: 0.16 -> 0.05 ms
+    # On the session's connection, past the ORM: 0.05-0.07 ms against 0.11-0.12 (same run)
     return str(db.session.connection().execute(_HEAD).scalar() or 0)
 
 
 def search_key(collection: str, search: Search, catalog_generation: str) -> str:
-    """The cache key of a search's answer without its excluded ids."""
+    """The cache key of a search's answer: everything but its excluded ids (the entry holds those)."""
     vector = np.ascontiguousarray(search.vector, dtype=np.float32)
     parts = json.dumps([search.must, search.should, search.payload, search.k], sort_keys=True, default=repr)
     digest = blake2b(vector.tobytes() + parts.encode(), digest_size=16).hexdigest()
@@ -121,10 +121,10 @@ class StableSearches(VectorStore):
         results: list[list[Hit] | None] = [None] * len(searches)
         sending: list[tuple[int, Search, str | None, frozenset[int]]] = []
         for slot, search in enumerate(searches):
-            excluded = frozenset(search.exclude_ids)
-            if not self._cacheable(search):
-                sending.append((slot, search, None, excluded))
+            if not self._cacheable(search):  # sent as it is (its exclude_ids may be a one-pass iterator)
+                sending.append((slot, search, None, frozenset()))
                 continue
+            excluded = frozenset(search.exclude_ids)
             key = self._key(name, search)
             entry = cache.get(key)
             answer = served(entry, search, excluded) if entry is not None else None
