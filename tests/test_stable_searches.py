@@ -88,6 +88,24 @@ def test_a_like_keeps_the_search_and_the_list_equals_the_stores(app, alice, appr
         assert searched == 0
 
 
+def test_the_knowledge_tab_after_for_you_is_served_from_its_search(app, alice):
+    # The pages' k (12): For you asks knowledge for 72 candidates, the tab for 40.
+    assert fresh(app, alice, "for_you", k=12)[2] >= 1
+    served, direct, searched = fresh(app, alice, "knowledge", k=12)
+    assert served == direct and served["items"]
+    assert searched == 0
+    # "Show more" asks for 50 songs, a pool of 100: more than the entry holds unless it holds every
+    # match there is (then it serves any k); either way the list is the store's own.
+    longer, direct, _ = fresh(app, alice, "knowledge", k=50)
+    assert longer == direct and len(longer["items"]) > 12
+    # After a like, whichever entry is kept now serves both lists.
+    with app.app_context():
+        record_activity(alice, ids(longer)[0], "like")
+    for approach in ("for_you", "knowledge"):
+        served, direct, searched = fresh(app, alice, approach, k=12)
+        assert served == direct and searched == 0
+
+
 def test_an_undone_like_sends_the_search_again(app, alice):
     first, _, _ = fresh(app, alice)
     song = ids(first)[0]
@@ -187,18 +205,14 @@ def test_served_answers_from_an_entry():
     assert [h.id for h in ss.served(entry([1, 2], 3, complete=True), search, frozenset({1}))] == [2]
 
 
-def test_keys_name_the_query_filters_payload_k_and_generation():
+def test_keys_name_the_query_filters_payload_and_generation_but_not_k_or_exclusions():
     base = Search([1.0, 0.0], k=3, must={"emotion": ["joy"]}, should=[{"genres": "rock"}], payload=["x"])
     key = ss.search_key("songs", base, "7")
-    assert (
-        ss.search_key(
-            "songs", Search([1.0, 0.0], 3, {"emotion": ["joy"]}, (), [{"genres": "rock"}], ["x"]), "7"
-        )
-        == key
-    )
+    # Another k or other excluded ids: the same entry, which serves them while it can.
+    same = Search([1.0, 0.0], 40, {"emotion": ["joy"]}, {5, 6}, [{"genres": "rock"}], ["x"])
+    assert ss.search_key("songs", same, "7") == key
     for other in (
         Search([0.0, 1.0], k=3, must=base.must, should=base.should, payload=base.payload),
-        Search([1.0, 0.0], k=4, must=base.must, should=base.should, payload=base.payload),
         Search([1.0, 0.0], k=3, must={"emotion": ["sadness"]}, should=base.should, payload=base.payload),
         Search([1.0, 0.0], k=3, must=base.must, should=[{"genres": "pop"}], payload=base.payload),
         Search([1.0, 0.0], k=3, must=base.must, should=base.should, payload=True),
@@ -206,3 +220,40 @@ def test_keys_name_the_query_filters_payload_k_and_generation():
         assert ss.search_key("songs", other, "7") != key
     assert ss.search_key("songs", base, "8") != key
     assert ss.search_key("users", base, "7") != key
+
+
+class Ranked:
+    """A store whose every search ranks the ids 1..100 in order, counting the searches sent."""
+
+    backend, optimize_every = "ranked", None
+
+    def __init__(self):
+        self.asked = []
+
+    def search_batch(self, name, searches):
+        self.asked.extend(s.k for s in searches)
+        return [
+            [Hit(i, 1 - i / 1000) for i in range(1, 101) if i not in set(s.exclude_ids)][: s.k]
+            for s in searches
+        ]
+
+
+def test_an_entry_serves_smaller_pools_and_is_replaced_for_larger_ones(app):
+    store, vector = Ranked(), [1.0, 0.0]
+    with app.app_context():
+        kept = ss.StableSearches(store, vector, lambda: "g")
+
+        def ask(k, excluded=()):
+            return [h.id for h in kept.search_batch("songs", [Search(vector, k, exclude_ids=excluded)])[0]]
+
+        assert ask(10) == list(range(1, 11)) and store.asked == [10 + ss.MARGIN]
+        assert ask(20) == list(range(1, 21)) and len(store.asked) == 1  # 26 kept: enough
+        assert ask(30) == list(range(1, 31)) and store.asked[1:] == [30 + ss.MARGIN]  # too few: replaced
+        assert ask(10) == list(range(1, 11)) and len(store.asked) == 2
+        # 16 newly excluded answers use the margin up; the 17th sends the search again.
+        assert ask(30, set(range(1, 17))) == list(range(17, 47)) and len(store.asked) == 2
+        assert ask(30, set(range(1, 18))) == list(range(18, 48)) and store.asked[2:] == [30 + ss.MARGIN]
+        # Another query vector is never kept.
+        kept.search_batch("songs", [Search([0.0, 1.0], 5)])
+        kept.search_batch("songs", [Search([0.0, 1.0], 5)])
+        assert store.asked[3:] == [5, 5]

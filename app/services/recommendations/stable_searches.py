@@ -10,10 +10,12 @@ unfiltered.
 
 So a search whose query is the preference vector goes out for MARGIN answers more than it asks,
 and that answer is kept in the recommendation cache with the ids it excluded, under a key of the
-collection, the query, the filters, the payload fields, k and the catalog's generation. A later
-search with the same key is served from the entry when it excludes at least those ids (a library
-only grows with likes, plays and dislikes) and, with its own excluded ids dropped, k answers remain
-or the entry holds every match there is. Anything else (an undone like, a library that outgrew the
+collection, the query, the filters, the payload fields and the catalog's generation. A later
+search with the same key, for any k, is served from the entry when it excludes at least those ids
+(a library only grows with likes, plays and dislikes) and, with its own excluded ids dropped, k
+answers remain or the entry holds every match there is. k is left out of the key so that lists of
+one user that ask for different pools share an entry: For you asks knowledge for 72 candidates, the
+Knowledge tab for 40-60, so whichever is computed first serves the other while it holds enough. Anything else (an undone like, a library that outgrew the
 margin) sends the search again and keeps the new answer. For an exact search (a catalog under
 filters.EXACT_BELOW songs, or a filter that leaves fewer) the served answer is the one the store
 would give; for an HNSW search it is one of the same recall.
@@ -56,9 +58,9 @@ def generation() -> str:
 
 
 def search_key(collection: str, search: Search, catalog_generation: str) -> str:
-    """The cache key of a search's answer: everything but its excluded ids (the entry holds those)."""
+    """The cache key of a search's answer: everything but k and its excluded ids (the entry holds those)."""
     vector = np.ascontiguousarray(search.vector, dtype=np.float32)
-    parts = json.dumps([search.must, search.should, search.payload, search.k], sort_keys=True, default=repr)
+    parts = json.dumps([search.must, search.should, search.payload], sort_keys=True, default=repr)
     digest = blake2b(vector.tobytes() + parts.encode(), digest_size=16).hexdigest()
     return f"srch:{collection}:{catalog_generation}:{digest}"
 
