@@ -15,8 +15,9 @@ search with the same key, for any k, is served from the entry when it excludes a
 (a library only grows with likes, plays and dislikes) and, with its own excluded ids dropped, k
 answers remain or the entry holds every match there is. k is left out of the key so that lists of
 one user that ask for different pools share an entry: For you asks knowledge for 72 candidates, the
-Knowledge tab for 40-60, so whichever is computed first serves the other while it holds enough. Anything else (an undone like, a library that outgrew the
-margin) sends the search again and keeps the new answer. For an exact search (a catalog under
+Knowledge tab for 40-60, so whichever is computed first serves the other while it holds enough.
+Anything else (an undone like, a library that outgrew the margin, a pool larger than the entry)
+sends the search again and keeps the new answer. For an exact search (a catalog under
 filters.EXACT_BELOW songs, or a filter that leaves fewer) the served answer is the one the store
 would give; for an HNSW search it is one of the same recall.
 
