@@ -117,7 +117,7 @@ class StableSearches(VectorStore):
     def _key(self, collection: str, search: Search) -> str:
         if self._generation_value is None:  # read once a request, and only when a search needs it
             self._generation_value = self._generation()
-        return search_key(collection, replace(search, exclude_ids=()), self._generation_value)
+        return search_key(collection, search, self._generation_value)
 
     def search_batch(self, name: str, searches: Sequence[Search]) -> list[list[Hit]]:
         """search_batch's answers; searches by the stable vector from kept entries where they can be."""
