@@ -1,7 +1,7 @@
 """Benchmark: server-side latency of each recommendation approach, cache miss and cache hit.
 
     python bench/recommend.py [--sizes 2000,100000] [--users 50] [--rounds 1]
-                              [--prepared FOLDER] [--approaches for_you,content] [--batch]
+                              [--prepared FOLDER] [--approaches for_you,content] [--batch] [--tabs]
 
 For each catalog size: the demo catalog (2,000 songs, embedded with the real model), or the demo
 catalog replicated to N songs whose vectors are the originals' plus noise (the model would need
@@ -18,6 +18,8 @@ process's, which a busy shared machine inflates less); "lists" is a digest of ev
 --prepared FOLDER measures a catalog an earlier build left there (r<size>.db, vectors<size>/ and
 optionally im.npz, the item model), copied first: opening an Edge shard writes to it. --batch
 also times For you with its searches sent one at a time, interleaved with the batched requests.
+--tabs also times the Knowledge tab opened right after For you (the pages' k of 12, the cache
+emptied before For you), with and without the kept knowledge search, interleaved per user.
 """
 
 import argparse
@@ -173,7 +175,7 @@ def digest(results):
     return hashlib.sha1(json.dumps(items).encode()).hexdigest()[:12]
 
 
-def measure(app, users, rounds=1, approaches=None, batch=False):
+def measure(app, users, rounds=1, approaches=None, batch=False, tabs=False):
     """{approach: (miss ms, vector ms of the miss, hit ms, miss CPU ms, lists digest)}, per user per round.
 
     With batch, For you is also timed with its searches sent one by one (compare_batching).
@@ -242,11 +244,44 @@ def measure(app, users, rounds=1, approaches=None, batch=False):
             )
         if batch:
             compare_batching(app, timed, sample, rounds)
+        if tabs:
+            compare_tabs(sample, rounds)
         vector_store.override(app, timed._store)
         timed._store.close()
     if any(empty.values()):
         print("empty lists: " + ", ".join(f"{name} {count}" for name, count in empty.items() if count))
     return results
+
+
+def compare_tabs(sample, rounds, page=12):
+    """Print the Knowledge tab's miss right after For you, with and without kept searches, interleaved."""
+    from app.extensions import cache, db
+    from app.models import User
+    from app.services.recommendations import stable_searches
+    from app.services.recommendations.lists import recommend_for
+
+    kept = stable_searches.wrap
+    wraps = {"kept": kept, "not kept": lambda store, stable: store}
+    cpu = {name: [] for name in wraps}
+    try:
+        for turn in range(rounds * 2):
+            for n, user_id in enumerate(sample):
+                served = {}
+                for name in list(wraps) if (n + turn) % 2 else list(wraps)[::-1]:
+                    stable_searches.wrap = wraps[name]
+                    db.session.expire_all()
+                    user = db.session.get(User, user_id)
+                    cache.clear()
+                    recommend_for(user, "for_you", k=page)
+                    start = time.process_time()
+                    served[name] = recommend_for(user, "knowledge", k=page)
+                    cpu[name].append((time.process_time() - start) * 1000)
+                assert served["kept"] == served["not kept"], "a kept search changed a Knowledge list"
+    finally:
+        stable_searches.wrap = kept
+    print(f"\nThe Knowledge tab right after For you (k={page}, interleaved, same process, CPU ms):")
+    for name, times in cpu.items():
+        print(f"  {name:9} p50 {np.percentile(times, 50):6.2f}  p95 {np.percentile(times, 95):6.2f}")
 
 
 def compare_batching(app, timed, sample, rounds):
@@ -312,6 +347,7 @@ def main():
     parser.add_argument("--prepared", help="measure the catalogs a build left in this folder (copied)")
     parser.add_argument("--approaches", help="comma-separated; default every approach")
     parser.add_argument("--batch", action="store_true", help="also time For you's searches one by one")
+    parser.add_argument("--tabs", action="store_true", help="also time the Knowledge tab after For you")
     args = parser.parse_args()
     approaches = args.approaches.split(",") if args.approaches else None
     base = None
@@ -324,7 +360,7 @@ def main():
             else:
                 app, base = build(tmp, size, base, args.users)
                 print(f"\n(built {size:,} songs in {time.perf_counter() - start:.0f} s)")
-            results = measure(app, args.users, args.rounds, approaches, args.batch)
+            results = measure(app, args.users, args.rounds, approaches, args.batch, args.tabs)
             worst_miss, worst_hit = report(size, results)
             for name, worst, target in (
                 ("miss", worst_miss, TARGET_P95_MS),
