@@ -10,6 +10,10 @@ skipped when PostgreSQL is not installed). Each run is a process of its own, so 
 is its own: flat memory means the same peak at every size. The replicated files live in a temporary
 folder, never in the repository. `--repeat N` keeps each run's best of N (the machine is shared).
 
+"SQLite alone" is the floor of any import into the app's schema on this machine: the imported
+songs copied into another migrated database (its indexes and the search index's triggers too) by
+INSERT ... SELECT, a batch a transaction, with no Python per row (its peak RSS is the import's).
+
 Wall time is what the import takes; on a shared machine it also says how busy the others kept the
 cores, so each run also gives its CPU time a row, measured around the import: this process's and
 PostgreSQL's (every process of the cluster). `--baseline PATH` runs every measurement, interleaved,
@@ -19,9 +23,11 @@ from the same run. `--databases sqlite` leaves PostgreSQL out.
 
 import argparse
 import csv
+import inspect
 import json
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -80,8 +86,51 @@ def run(phase, path, url=None, server_pid=None):
         upgrade()
         with _measured(server_pid) as figures:
             summary = import_spotify_csv(path)
+        if phase == "floor":
+            batch = inspect.signature(import_spotify_csv).parameters["batch_size"].default
+            figures = _sqlite_alone(url, batch, app)
     written = summary.inserted + summary.merged + summary.updated + summary.unchanged
     return {**figures, "rows": summary.read, "written": written}
+
+
+def _sqlite_alone(url, batch, app):
+    """SQLite's own work for the rows just imported at `url`: copied into an empty database of the
+    same schema (indexes and the search index's triggers too) by INSERT ... SELECT, `batch` songs a
+    transaction, with the import's settings. No Python runs per row, so no import into this schema
+    can be faster on this machine than this copy."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.services.catalog.writer import SQLITE_IMPORT_PRAGMAS
+
+    source = url.removeprefix("sqlite:///")
+    with app.app_context():
+        db.engine.dispose()
+    target = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{source}.copy"})
+    with target.app_context():
+        upgrade()
+        db.engine.dispose()
+    conn = sqlite3.connect(f"{source}.copy", isolation_level=None)
+    try:
+        for statement in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+            conn.execute(f"PRAGMA {statement}")  # as the app's connections (app/database.py)
+        for name, value in SQLITE_IMPORT_PRAGMAS.items():
+            conn.execute(f"PRAGMA {name} = {int(value)}")
+        conn.execute("ATTACH ? AS source", (source,))
+        ids = [song_id for (song_id,) in conn.execute("SELECT id FROM source.songs ORDER BY id")]
+        with _measured(None) as figures:
+            for start in range(0, len(ids), batch):
+                chunk = ids[start : start + batch]
+                conn.execute("BEGIN")
+                conn.execute(
+                    "INSERT INTO main.songs SELECT * FROM source.songs WHERE id BETWEEN ? AND ?",
+                    (chunk[0], chunk[-1]),
+                )
+                conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return figures
 
 
 class _measured:
@@ -166,7 +215,7 @@ def main():
     server_pid = None if postgres is None else _postmaster(postgres)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(
-        f"{'sample':7} {'rows':>7} {'code':8} {'run':10} {'rows/s':>7} {'x parse':>7} "
+        f"{'sample':7} {'rows':>7} {'code':8} {'run':12} {'rows/s':>7} {'x parse':>7} "
         f"{'CPU us/row: this':>16} {'server':>6} {'peak RSS MB':>11}"
     )
     try:
@@ -201,6 +250,8 @@ def main():
                             continue
                         for code, root in codes.items():
                             runs[code, database] = _runner(root, "import", path, url, pid)
+                        if database == "SQLite":
+                            runs["this", "SQLite alone"] = _runner(ROOT, "floor", path, url)
                     results = best(args.repeat, runs)
                     for (code, name), figures in results.items():
                         parse = results[code, "parse only"]
@@ -228,7 +279,7 @@ def _print(sample, size, code, name, figures, parse):
     ratio = rate / (parse["rows"] / parse["seconds"])
     per_row = [figures[k] / figures["rows"] * 1e6 for k in ("cpu", "server_cpu")]
     print(
-        f"{sample:7} {size:>7} {code:8} {name:10} {rate:>7,.0f} {ratio:>7.2f} "
+        f"{sample:7} {size:>7} {code:8} {name:12} {rate:>7,.0f} {ratio:>7.2f} "
         f"{per_row[0]:>16.1f} {per_row[1]:>6.1f} {figures['peak_mb']:>11.0f}",
         flush=True,
     )
