@@ -28,9 +28,9 @@ class Song(db.Model):
     artists: Mapped[list] = mapped_column(sa.JSON, default=list)
     album: Mapped[str | None] = mapped_column(sa.String(500))
     lyrics: Mapped[str | None] = mapped_column(sa.Text)
-    genre: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    genre: Mapped[str | None] = mapped_column(sa.String(100))  # indexed with popularity, below
     genres: Mapped[list] = mapped_column(sa.JSON, default=list)
-    emotion: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    emotion: Mapped[str | None] = mapped_column(sa.String(20))  # indexed with popularity, below
     release_date: Mapped[dt.date | None]
     release_year: Mapped[int | None] = mapped_column(index=True)
 
@@ -40,7 +40,7 @@ class Song(db.Model):
     loudness: Mapped[float | None]  # dB
     time_signature: Mapped[int | None] = mapped_column(sa.SmallInteger)
     explicit: Mapped[bool | None]
-    popularity: Mapped[int | None] = mapped_column(sa.SmallInteger, index=True)
+    popularity: Mapped[int | None] = mapped_column(sa.SmallInteger)  # indexed in browse's order, below
     duration_s: Mapped[int | None]
 
     # Audio features, all on the 0-1 scale whatever the source file used.
@@ -101,3 +101,25 @@ class Song(db.Model):
 
     def __repr__(self):
         return f"<Song {self.id} {self.artist} - {self.title}>"
+
+
+def _order_indexes() -> None:
+    """Browse's default order is popularity, then id (browse.SORTS), alone or within a genre or a mood.
+    An index in that whole order reads a page's 24 rows; one on popularity alone sorted every song
+    of each popularity value reached, and one on the filter's column alone read every matching row,
+    whole, to sort them. At 100,000 songs on SQLite: page 1 3.1 -> 0.26 ms, page 50 17.5 -> 0.29,
+    page 1,000 509 -> 2.0; a mood's first page 71 -> 0.25 ms, a genre's 32 -> 0.14. They serve
+    genre = ? and emotion = ? alone as well. SQLite takes no NULLS LAST in an index and needs none:
+    its DESC puts NULL last already. Migration b81d4e2c7a16."""
+    for dialect, popularity in (
+        ("postgresql", Song.popularity.desc().nulls_last()),
+        ("sqlite", Song.popularity.desc()),
+    ):
+        only = {"info": {ONLY_ON: dialect}}
+        sa.Index("ix_songs_popularity", popularity, Song.id, **only).ddl_if(dialect=dialect)
+        for column in (Song.genre, Song.emotion):
+            name = f"ix_songs_{column.key}_popularity"
+            sa.Index(name, column, popularity, Song.id, **only).ddl_if(dialect=dialect)
+
+
+_order_indexes()

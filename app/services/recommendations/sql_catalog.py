@@ -144,7 +144,7 @@ class SqlCatalog:
         by_popularity = db.session.execute(
             _filtered(sa.select(Song.id, Song.popularity), filters)
             .where(Song.popularity.is_not(None))
-            .order_by(Song.popularity.desc(), Song.id)
+            .order_by(Song.popularity.desc().nulls_last(), Song.id)  # the index's order on PostgreSQL too
             .limit(k + len(exclude) + fan_songs)
         ).all()
         for song_id, popularity in by_popularity:
