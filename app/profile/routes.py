@@ -14,7 +14,7 @@ from .forms import ProfileForm, TokenForm
 
 def _profile_form():
     form = ProfileForm(obj=current_user)
-    form.set_tag_choices([genre for genre, _ in browse.genre_counts(limit=30)], current_user.tags)
+    form.set_tag_choices([genre for genre, _ in browse.cached_genre_counts(limit=30)], current_user.tags)
     return form
 
 

@@ -50,7 +50,7 @@ def index():
         "songs": songs,
         "filters": f,
         "states": states_for(current_user.id, [s.id for s in songs.items]),
-        "genres": browse.genre_counts(limit=60),
+        "genres": browse.cached_genre_counts(limit=60),
         "sorts": list(browse.SORTS),
         "tags": ACTIVITY_TAGS,
     }

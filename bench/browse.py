@@ -1,0 +1,141 @@
+"""Benchmark: browse pages at catalog scale, with the indexes in browse's order and with the ones before.
+
+    SPOTIFY_SAMPLE_CSV=../shared/data/spotify_lyrics_emotion_sample.csv python bench/browse.py --songs 100000
+
+Imports the sample replicated to --songs rows and times browse pages without a search
+(services/catalog/browse.page_of_songs: 24 songs and the match count) in the default order,
+popularity then id: pages 1, 50 and 1,000 of the whole catalog, the first page of the most common
+genre and of the most common mood, and page 50 of that mood. Then migration b81d4e2c7a16 is undone
+(the single-column indexes on popularity, genre and emotion it replaced) and the same pages are timed
+again, in the same run; every page must hold the same songs both ways, or the run stops.
+
+SQLite: CPU time of this process, which runs SQLite. PostgreSQL (a throwaway cluster,
+tests/servers.py): wall time, the work being the server's. `--databases sqlite` skips PostgreSQL.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.catalogs import replicate_csv
+from bench.search import _app, _load
+
+BEFORE = "3e5a1c7d9b42"  # the revision before the indexes in browse's order
+REPEAT = 15
+
+
+def _pages():
+    """(label, page, filters) of the timed pages, with the catalog's most common genre and mood."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Song
+
+    def most_common(column):
+        query = sa.select(column).where(column.is_not(None)).group_by(column).order_by(sa.func.count().desc())
+        return db.session.scalars(query.limit(1)).one()
+
+    genre, mood = most_common(Song.genre), most_common(Song.emotion)
+    return [
+        ("page 1", 1, {}),
+        ("page 50", 50, {}),
+        ("page 1,000", 1000, {}),
+        (f"genre {genre!r}", 1, {"genre": genre}),
+        (f"mood {mood!r}", 1, {"emotion": mood}),
+        (f"mood {mood!r}, page 50", 50, {"emotion": mood}),
+    ]
+
+
+def _timings(app, clock):
+    """{label: (median ms by `clock`, match count, the page's ids)}."""
+    from app.services.catalog.browse import page_of_songs
+
+    result = {}
+    with app.app_context():
+        for label, page, filters in _pages():
+            page_of_songs(page, 24, **filters)  # warm the cache of pages and plans
+            times = []
+            for _ in range(REPEAT):
+                start = clock()
+                found = page_of_songs(page, 24, **filters)
+                times.append((clock() - start) * 1000)
+            result[label] = (statistics.median(times), found.total, [song.id for song in found.items])
+    return result
+
+
+def _both(app, clock):
+    """Timings with the order indexes (as migrated), then with the indexes before them."""
+    from flask_migrate import downgrade
+
+    from app.extensions import db
+
+    ordered = _timings(app, clock)
+    with app.app_context():
+        downgrade(revision=BEFORE)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE songs")
+    before = _timings(app, clock)
+    for label, (_, *found) in ordered.items():
+        if before[label][1:] != tuple(found):
+            sys.exit(f"{label}: another page without the order indexes")
+    return ordered, before
+
+
+def _postgres(csv_path):
+    from app.extensions import db
+    from tests.servers import start_postgres
+
+    pg = start_postgres()
+    try:
+        with (
+            _app(pg.url).app_context(),
+            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+        ):
+            conn.exec_driver_sql("CREATE DATABASE bench")
+        return _both(_load(pg.database_url("bench"), csv_path), time.perf_counter)
+    finally:
+        pg.stop()
+
+
+def _table(ordered, before):
+    print(f"{'page':28}{'matches':>9}{'ordered':>10}{'before':>10}{'before/ordered':>16}")
+    for label, (fast, matches, _) in ordered.items():
+        slow = before[label][0]
+        print(f"{label:28}{matches:>9,}{fast:>10.2f}{slow:>10.2f}{slow / max(fast, 1e-3):>15.1f}x")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--songs", type=int, default=100_000)
+    parser.add_argument("--databases", default="postgresql,sqlite", help="comma-separated")
+    args = parser.parse_args()
+    sample = os.environ.get("SPOTIFY_SAMPLE_CSV")
+    if not sample or not Path(sample).is_file():
+        sys.exit("set SPOTIFY_SAMPLE_CSV to ../shared/data/spotify_lyrics_emotion_sample.csv")
+
+    with tempfile.TemporaryDirectory() as folder:
+        csv_path = Path(folder) / "songs.csv"
+        replicate_csv(sample, args.songs, csv_path)
+        if "postgresql" in args.databases:
+            ordered, before = _postgres(csv_path)
+            print(
+                f"PostgreSQL, {args.songs:,} songs: a browse page of 24 and its count, median of {REPEAT} (ms)"
+            )
+            _table(ordered, before)
+        if "sqlite" in args.databases:
+            app = _load(f"sqlite:///{Path(folder) / 'bench.db'}", csv_path)
+            ordered, before = _both(app, time.process_time)
+            print(f"SQLite, {args.songs:,} songs: the same, CPU ms, median of {REPEAT}")
+            _table(ordered, before)
+
+
+if __name__ == "__main__":
+    main()
