@@ -121,6 +121,26 @@ def test_the_browse_page_lists_the_counts(app, client, auth, catalog):
     )
 
 
+def test_paging_through_a_filter_counts_its_matches_once(app, catalog):
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        if statement.startswith("SELECT count(*)"):
+            statements.append(statement)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            pages = [browse.page_of_songs(page, 2, genre="rock") for page in (1, 2)]
+            assert [page.total for page in pages] == [3, 3] and len(statements) == 1
+            assert browse.page_of_songs(1, 2, genre="pop").total == 2 and len(statements) == 2
+            db.session.add(Song(natural_key="t:new", row_hash="h", title="New", artist="B", genre="rock"))
+            db.session.commit()
+            assert browse.page_of_songs(1, 2, genre="rock").total == 4  # a new song: counted again
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+
+
 @pytest.mark.parametrize(("column", "value"), [(None, None), ("genre", "rock"), ("emotion", "joy")])
 def test_a_page_in_the_default_order_reads_an_index_in_that_order(app, column, value):
     index = f"ix_songs_{column}_popularity" if column else "ix_songs_popularity"

@@ -1,23 +1,16 @@
 """Reading the song catalog: search, paging, genres."""
 
 from collections.abc import Sequence
-from typing import Any, TypedDict, Unpack, cast
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import QueryableAttribute
 
 from ...extensions import db
-from ...models import AuditEntry, Song
+from ...models import Song
 from ...spotify_csv.vocab import ACTIVITY_FLAGS, AUDIO_FEATURES, canonical_tag
-from ..recommendations import cache
-from . import search_index
-
-# The newest audit entry, the catalog's generation (a constant statement: compiled once).
-_HEAD = sa.select(sa.func.max(AuditEntry.id))
-# What the genre counts are kept under: the highest song id, which an import or a seed of new songs
-# raises, and the generation, which every admin edit or deletion of a song moves.
-_STAMP = sa.select(sa.func.max(Song.id), _HEAD.scalar_subquery())
+from . import search_index, stamp
 
 SORTS = {
     "popularity": (Song.popularity.desc().nulls_last(), Song.id),
@@ -118,13 +111,18 @@ def page_of_songs(
     sort: str = "popularity",
     **filters: Unpack[SongFilters],
 ) -> Pagination:
-    """One page of matching songs (a Flask-SQLAlchemy Pagination); filters as in song_query."""
+    """One page of matching songs (a Flask-SQLAlchemy Pagination); filters as in song_query.
+
+    The match count is kept under the catalog's stamp (stamp.py), so paging through one search or
+    filter counts once."""
     query = song_query(q, genre, sort, **filters)
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
     # Counted over the ids only: paginate's own count wraps the query selecting every column
     # (lyrics too), which SQLite read row by row: 2.7 ms of a browse page at 2,000 songs.
     ids = query.with_only_columns(Song.id).order_by(None).subquery()
-    pagination.total = db.session.scalar(sa.select(sa.func.count()).select_from(ids))
+    count = sa.select(sa.func.count()).select_from(ids)
+    parts = [q, genre, *(filters.get(name) for name in SongFilters.__annotations__)]
+    pagination.total = stamp.kept("matches", parts, lambda: db.session.scalar(count))
     return pagination
 
 
@@ -184,12 +182,6 @@ def similar_in_catalog(similar: Sequence[object] | None) -> list[tuple[dict[str,
     return [(s, found.get(key(s["artist"], s["title"]))) for s in entries]
 
 
-def generation() -> str:
-    """The catalog's generation: the newest audit entry, which every admin edit of a song writes."""
-    # On the session's connection, past the ORM: 0.05-0.07 ms against 0.11-0.12 (same run)
-    return str(db.session.connection().execute(_HEAD).scalar() or 0)
-
-
 def genre_counts(limit: int | None = None) -> list[tuple[str, int]]:
     """Primary genres with their song counts, most common first."""
     query = (
@@ -200,25 +192,14 @@ def genre_counts(limit: int | None = None) -> list[tuple[str, int]]:
     )
     if limit:
         query = query.limit(limit)
-    return [(genre, count) for genre, count in db.session.execute(query)]  # NULLs are left out
+    return [
+        (genre or "", count) for genre, count in db.session.execute(query)
+    ]  # never "": NULLs are left out
 
 
 def cached_genre_counts(limit: int | None = None) -> list[tuple[str, int]]:
-    """genre_counts as the pages' filters show them: kept in the app's cache (recommendations/cache.py:
-    its TTL and clock, and a Redis outage costs a count) under the catalog's stamp.
-
-    Counting groups every song, 9.4 ms of each browse page at 100,000 songs (0.3 at 2,000), for
-    figures that change with the catalog only. New songs and admin edits show at once; an import that
-    moves existing songs to another genre shows within the TTL.
-    """
-    top, head = db.session.connection().execute(_STAMP).one()
-    key = f"genres:{limit or 0}:{top or 0}:{head or 0}"
-    kept = cache.get(key)
-    if kept is not None:
-        return cast(list[tuple[str, int]], kept["counts"])
-    counts = genre_counts(limit)
-    cache.put(key, {"counts": counts})
-    return counts
+    """genre_counts as the pages' filters show them, kept under the catalog's stamp (stamp.py)."""
+    return stamp.kept("genres", [limit], lambda: genre_counts(limit))
 
 
 def song_count() -> int:

@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 
 from ...vectors import VectorStore
 from ...vectors.base import Filters, Hit, PayloadFields, Point, Search, SparseVector
-from ..catalog.browse import generation
+from ..catalog.stamp import generation
 from . import cache
 
 # Answers kept beyond the k asked for, so the user's next likes are served from the same entry: each
