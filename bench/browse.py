@@ -15,19 +15,15 @@ SQLite: CPU time of this process, which runs SQLite. PostgreSQL (a throwaway clu
 tests/servers.py): wall time, the work being the server's. `--databases sqlite` skips PostgreSQL.
 """
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.catalogs import replicate_csv
-from bench.search import _app, _load
+from bench.search import _load, postgres_catalog, scale_run
 
 BEFORE = "3e5a1c7d9b42"  # the revision before the indexes in browse's order
 REPEAT = 15
@@ -102,19 +98,8 @@ def _both(app, clock):
 
 
 def _postgres(csv_path):
-    from app.extensions import db
-    from tests.servers import start_postgres
-
-    pg = start_postgres()
-    try:
-        with (
-            _app(pg.url).app_context(),
-            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
-        ):
-            conn.exec_driver_sql("CREATE DATABASE bench")
-        return _both(_load(pg.database_url("bench"), csv_path), time.perf_counter)
-    finally:
-        pg.stop()
+    with postgres_catalog(csv_path) as app:
+        return _both(app, time.perf_counter)
 
 
 def _table(ordered, kept, before):
@@ -128,17 +113,7 @@ def _table(ordered, kept, before):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--songs", type=int, default=100_000)
-    parser.add_argument("--databases", default="postgresql,sqlite", help="comma-separated")
-    args = parser.parse_args()
-    sample = os.environ.get("SPOTIFY_SAMPLE_CSV")
-    if not sample or not Path(sample).is_file():
-        sys.exit("set SPOTIFY_SAMPLE_CSV to ../shared/data/spotify_lyrics_emotion_sample.csv")
-
-    with tempfile.TemporaryDirectory() as folder:
-        csv_path = Path(folder) / "songs.csv"
-        replicate_csv(sample, args.songs, csv_path)
+    with scale_run(__doc__.splitlines()[0]) as (args, folder, csv_path):
         if "postgresql" in args.databases:
             results = _postgres(csv_path)
             print(
@@ -146,7 +121,7 @@ def main():
             )
             _table(*results)
         if "sqlite" in args.databases:
-            app = _load(f"sqlite:///{Path(folder) / 'bench.db'}", csv_path)
+            app = _load(f"sqlite:///{folder / 'bench.db'}", csv_path)
             print(f"SQLite, {args.songs:,} songs: the same, CPU ms, median of {REPEAT}")
             _table(*_both(app, time.process_time))
 

@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,8 @@ def _app(url):
             "SQLALCHEMY_DATABASE_URI": url,
             "EMBEDDING_WARMUP": "off",
             "QDRANT_LOCATION": ":memory:",
+            # Off: each timed page counts its matches, as a new search does (stamp.py keeps counts).
+            "RECOMMENDATION_CACHE_TTL": 0,
         }
     )
 
@@ -95,7 +98,10 @@ def _load(url, csv_path):
     return app
 
 
-def _postgres(csv_path):
+@contextmanager
+def postgres_catalog(csv_path):
+    """An app on a database of a throwaway PostgreSQL cluster (tests/servers.py), migrated and loaded
+    with the CSV; the cluster stops afterwards."""
     from app.extensions import db
     from tests.servers import start_postgres
 
@@ -106,14 +112,37 @@ def _postgres(csv_path):
             db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
         ):
             conn.exec_driver_sql("CREATE DATABASE bench")
-        app = _load(pg.database_url("bench"), csv_path)
+        yield _load(pg.database_url("bench"), csv_path)
+    finally:
+        pg.stop()
+
+
+@contextmanager
+def scale_run(description):
+    """A catalog-scale bench's arguments (--songs, --databases) and the sample replicated to --songs
+    rows in a temporary folder: (args, folder, csv_path)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--songs", type=int, default=100_000)
+    parser.add_argument("--databases", default="postgresql,sqlite", help="comma-separated")
+    args = parser.parse_args()
+    sample = os.environ.get("SPOTIFY_SAMPLE_CSV")
+    if not sample or not Path(sample).is_file():
+        sys.exit("set SPOTIFY_SAMPLE_CSV to ../shared/data/spotify_lyrics_emotion_sample.csv")
+    with tempfile.TemporaryDirectory() as folder:
+        csv_path = Path(folder) / "songs.csv"
+        replicate_csv(sample, args.songs, csv_path)
+        yield args, Path(folder), csv_path
+
+
+def _postgres(csv_path):
+    from app.extensions import db
+
+    with postgres_catalog(csv_path) as app:
         indexed = _timings(app)
         with app.app_context(), db.engine.begin() as conn:
             for column in ("title", "artist", "album"):
                 conn.exec_driver_sql(f"DROP INDEX ix_songs_{column}_trgm")
         scanned = _timings(app)
-    finally:
-        pg.stop()
     _same_results(indexed, scanned)
     return indexed, scanned
 
@@ -146,17 +175,7 @@ def _table(index, indexed, scanned):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--songs", type=int, default=100_000)
-    parser.add_argument("--databases", default="postgresql,sqlite", help="comma-separated")
-    args = parser.parse_args()
-    sample = os.environ.get("SPOTIFY_SAMPLE_CSV")
-    if not sample or not Path(sample).is_file():
-        sys.exit("set SPOTIFY_SAMPLE_CSV to ../shared/data/spotify_lyrics_emotion_sample.csv")
-
-    with tempfile.TemporaryDirectory() as folder:
-        csv_path = Path(folder) / "songs.csv"
-        replicate_csv(sample, args.songs, csv_path)
+    with scale_run(__doc__.splitlines()[0]) as (args, folder, csv_path):
         if "postgresql" in args.databases:
             indexed, scanned = _postgres(csv_path)
             print(
