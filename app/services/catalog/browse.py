@@ -1,7 +1,7 @@
 """Reading the song catalog: search, paging, genres."""
 
 from collections.abc import Sequence
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
@@ -192,9 +192,8 @@ def genre_counts(limit: int | None = None) -> list[tuple[str, int]]:
     )
     if limit:
         query = query.limit(limit)
-    return [
-        (genre or "", count) for genre, count in db.session.execute(query)
-    ]  # never "": NULLs are left out
+    counts = [(genre, count) for genre, count in db.session.execute(query)]
+    return cast(list[tuple[str, int]], counts)  # genre is str: the query leaves NULLs out
 
 
 def cached_genre_counts(limit: int | None = None) -> list[tuple[str, int]]:
