@@ -27,7 +27,6 @@ import inspect
 import json
 import os
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -110,26 +109,29 @@ def _sqlite_alone(url, batch, app):
     target = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{source}.copy"})
     with target.app_context():
         upgrade()
-        db.engine.dispose()
-    conn = sqlite3.connect(f"{source}.copy", isolation_level=None)
-    try:
-        for statement in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
-            conn.execute(f"PRAGMA {statement}")  # as the app's connections (app/database.py)
-        for name, value in SQLITE_IMPORT_PRAGMAS.items():
-            conn.execute(f"PRAGMA {name} = {int(value)}")
-        conn.execute("ATTACH ? AS source", (source,))
-        ids = [song_id for (song_id,) in conn.execute("SELECT id FROM source.songs ORDER BY id")]
-        with _measured(None) as figures:
-            for start in range(0, len(ids), batch):
-                chunk = ids[start : start + batch]
-                conn.execute("BEGIN")
-                conn.execute(
-                    "INSERT INTO main.songs SELECT * FROM source.songs WHERE id BETWEEN ? AND ?",
-                    (chunk[0], chunk[-1]),
-                )
-                conn.execute("COMMIT")
-    finally:
-        conn.close()
+        raw = db.engine.raw_connection()  # set up as the app's connections are (app/database.py)
+        try:
+            conn = raw.driver_connection
+            conn.isolation_level = None  # the BEGIN and COMMIT below: a batch a transaction
+            for name, value in SQLITE_IMPORT_PRAGMAS.items():
+                conn.execute(f"PRAGMA {name} = {int(value)}")
+            conn.execute("ATTACH ? AS source", (source,))
+            ids = [song_id for (song_id,) in conn.execute("SELECT id FROM source.songs ORDER BY id")]
+            with _measured(None) as figures:
+                for start in range(0, len(ids), batch):
+                    chunk = ids[start : start + batch]
+                    conn.execute("BEGIN")
+                    conn.execute(
+                        "INSERT INTO main.songs SELECT * FROM source.songs WHERE id BETWEEN ? AND ?",
+                        (chunk[0], chunk[-1]),
+                    )
+                    conn.execute("COMMIT")
+            (copied,) = conn.execute("SELECT count(*) FROM main.songs").fetchone()
+            if copied != len(ids):
+                sys.exit(f"SQLite alone copied {copied} songs of {len(ids)}")
+        finally:
+            raw.close()
+            db.engine.dispose()
     return figures
 
 

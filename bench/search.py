@@ -183,7 +183,7 @@ def main():
             )
             _table("trigram", indexed, scanned)
         if "sqlite" in args.databases:
-            indexed, scanned, rebuild = _sqlite(f"sqlite:///{Path(folder) / 'bench.db'}", csv_path)
+            indexed, scanned, rebuild = _sqlite(f"sqlite:///{folder / 'bench.db'}", csv_path)
             print(f"SQLite, {args.songs:,} songs: the same, CPU ms median of {REPEAT}")
             print(
                 f"FTS5 'rebuild' of the index: {rebuild:.1f} s CPU ({rebuild / args.songs * 1e6:.0f} us a song)"
