@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -233,6 +234,21 @@ def csrf_token(client, url):
     )
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The SQL statements sent on db.engine while the block runs (inside an app context)."""
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
 
 
 class AuthActions:

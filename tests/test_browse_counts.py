@@ -18,6 +18,8 @@ from app.services.admin.songs import update_song
 from app.services.catalog import browse
 from app.services.recommendations import cache as rc
 
+from .conftest import statements_sent
+
 GENRES = {"rock": 3, "pop": 2, "jazz": 1}
 
 
@@ -48,20 +50,9 @@ def clock(app):
     return now
 
 
-@pytest.fixture
-def counted(app):
+def genre_countings(statements):
     """How many times the genres were counted (GROUP BY statements sent)."""
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        if "GROUP BY songs.genre" in statement:
-            statements.append(statement)
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", seen)
-    yield statements
-    with app.app_context():
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    return len([s for s in statements if "GROUP BY songs.genre" in s])
 
 
 def counts(app, limit=None):
@@ -69,12 +60,13 @@ def counts(app, limit=None):
         return browse.cached_genre_counts(limit=limit)
 
 
-def test_counts_are_kept_and_serve_the_next_page(app, catalog, counted):
-    assert counts(app) == [("rock", 3), ("pop", 2), ("jazz", 1)]
-    assert counts(app) == [("rock", 3), ("pop", 2), ("jazz", 1)]
-    assert len(counted) == 1
-    assert counts(app, limit=2) == [("rock", 3), ("pop", 2)]  # another limit is another entry
-    assert len(counted) == 2
+def test_counts_are_kept_and_serve_the_next_page(app, catalog):
+    with app.app_context(), statements_sent() as sent:
+        assert counts(app) == [("rock", 3), ("pop", 2), ("jazz", 1)]
+        assert counts(app) == [("rock", 3), ("pop", 2), ("jazz", 1)]
+        assert genre_countings(sent) == 1
+        assert counts(app, limit=2) == [("rock", 3), ("pop", 2)]  # another limit is another entry
+        assert genre_countings(sent) == 2
 
 
 def test_new_songs_show_at_once(app, catalog):
@@ -104,11 +96,12 @@ def test_a_change_no_stamp_sees_shows_within_the_ttl(app, catalog, clock):
     assert counts(app) == [("pop", 3), ("rock", 3)]
 
 
-def test_with_the_cache_off_every_call_counts(app, catalog, counted):
+def test_with_the_cache_off_every_call_counts(app, catalog):
     app.config["RECOMMENDATION_CACHE_TTL"] = 0
-    counts(app)
-    counts(app)
-    assert len(counted) == 2
+    with app.app_context(), statements_sent() as sent:
+        counts(app)
+        counts(app)
+        assert genre_countings(sent) == 2
 
 
 def test_the_browse_page_lists_the_counts(app, client, auth, catalog):
@@ -122,23 +115,16 @@ def test_the_browse_page_lists_the_counts(app, client, auth, catalog):
 
 
 def test_paging_through_a_filter_counts_its_matches_once(app, catalog):
-    statements = []
+    def match_countings(statements):
+        return len([s for s in statements if s.startswith("SELECT count(*)")])
 
-    def seen(conn, cursor, statement, *args):
-        if statement.startswith("SELECT count(*)"):
-            statements.append(statement)
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", seen)
-        try:
-            pages = [browse.page_of_songs(page, 2, genre="rock") for page in (1, 2)]
-            assert [page.total for page in pages] == [3, 3] and len(statements) == 1
-            assert browse.page_of_songs(1, 2, genre="pop").total == 2 and len(statements) == 2
-            db.session.add(Song(natural_key="t:new", row_hash="h", title="New", artist="B", genre="rock"))
-            db.session.commit()
-            assert browse.page_of_songs(1, 2, genre="rock").total == 4  # a new song: counted again
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", seen)
+    with app.app_context(), statements_sent() as sent:
+        pages = [browse.page_of_songs(page, 2, genre="rock") for page in (1, 2)]
+        assert [page.total for page in pages] == [3, 3] and match_countings(sent) == 1
+        assert browse.page_of_songs(1, 2, genre="pop").total == 2 and match_countings(sent) == 2
+        db.session.add(Song(natural_key="t:new", row_hash="h", title="New", artist="B", genre="rock"))
+        db.session.commit()
+        assert browse.page_of_songs(1, 2, genre="rock").total == 4  # a new song: counted again
 
 
 @pytest.mark.parametrize(("column", "value"), [(None, None), ("genre", "rock"), ("emotion", "joy")])

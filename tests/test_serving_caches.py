@@ -11,6 +11,8 @@ from app.services.ops.seeding import seed_activities, seed_users
 from app.services.recommendations import peer_positives
 from app.services.recommendations.sql_catalog import SqlCatalog
 
+from .conftest import statements_sent
+
 
 def users():
     query = sa.select(User).order_by(User.id)
@@ -144,17 +146,10 @@ def test_a_catalog_reads_each_song_once_a_request_even_one_that_does_not_exist(a
     with app.app_context():
         ids = db.session.scalars(sa.select(Song.id).order_by(Song.id).limit(3)).all()
         gone = max(ids) + 1_000_000
-        catalog, statements = SqlCatalog(), []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        catalog = SqlCatalog()
+        with statements_sent() as statements:
             first = catalog.songs([*ids, gone])
             again = catalog.songs([ids[0], gone])
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
         assert set(first) == set(ids) and again == {ids[0]: first[ids[0]]}
         assert len([s for s in statements if "FROM songs" in s]) == 1
         song = db.session.get(Song, ids[0])
