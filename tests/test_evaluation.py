@@ -109,6 +109,15 @@ def test_collaborative_beats_random_and_nothing_from_training_comes_back(split_f
     for approach in ("collaborative", "content", "for_you"):
         assert scores[approach]["recall"] > scores["random"]["recall"] + 0.1, approach
         assert scores[approach]["ndcg"] > scores["random"]["ndcg"], approach
+    # For you against each approach, user by user: the same users, so the mean of the differences
+    # is the difference of the means; against random the gap is more than its standard error.
+    paired = result["paired"]
+    assert paired["metric"] == "ndcg" and paired["approach"] == "for_you"
+    assert list(paired["against"]) == [a for a in APPROACHES if a != "for_you"]
+    for name, gap in paired["against"].items():
+        assert gap["difference"] == pytest.approx(scores["for_you"]["ndcg"] - scores[name]["ndcg"]), name
+        assert gap["se"] >= 0, name
+    assert paired["against"]["random"]["difference"] > paired["against"]["random"]["se"] > 0
     users = {u.user_id: u for u in split.users}
     for approach, by_user in lists.items():
         for user_id, ids in by_user.items():
@@ -224,7 +233,7 @@ def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, cap
     ]
     assert evaluate_main(argv, embedder=HashingEmbedder()) == 0
     report = json.loads(out.read_text())
-    assert set(report) == {"k", "users", "approaches", "slices", "fusion"} and report["k"] == 5
+    assert set(report) == {"k", "users", "approaches", "paired", "slices", "fusion"} and report["k"] == 5
     assert report["users"] == 24 and report["fusion"]["format"] == 1 and report["fusion"]["method"] == "rank"
     assert list(report["approaches"]) == [
         "for_you",
@@ -236,7 +245,8 @@ def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, cap
         "random",
     ]
     # Every user here has 6 training songs: the cold-start slice (at most 3) is empty, and says so.
-    assert report["slices"]["cold_start"] == {"users": 0, "max_positives": 3, "approaches": {}}
+    assert report["slices"]["cold_start"] == {"users": 0, "max_positives": 3, "approaches": {}, "paired": {}}
+    assert set(report["paired"]["against"]) == set(report["approaches"]) - {"for_you"}
     for values in report["approaches"].values():
         assert (
             list(values)
@@ -245,9 +255,13 @@ def test_the_file_cli_writes_json_with_the_exact_keys(split_files, tmp_path, cap
         )
     printed = capsys.readouterr().out
     assert "collaborative" in printed and "Recall@5" in printed
+    assert "for_you minus each approach, NDCG@5 paired per user (standard error):" in printed
     only = ["--approaches", "popular", "random"]
     assert evaluate_main(argv + only, embedder=HashingEmbedder()) == 0
-    assert list(json.loads(out.read_text())["approaches"]) == ["popular", "random"]
+    only_report = json.loads(out.read_text())
+    assert list(only_report["approaches"]) == ["popular", "random"]
+    assert only_report["paired"] == {}  # nothing to compare For you with when it was not run
+    assert "paired per user" not in capsys.readouterr().out
     write_csv(split_files["train"], ["user_id", "item_id", "weight"], [("u1", "r1", "-3")])
     assert evaluate_main(argv, embedder=HashingEmbedder()) == 1
     assert "weight must be a positive number" in capsys.readouterr().err

