@@ -7,7 +7,7 @@ import pytest
 from app.evaluation import files as eval_files
 from app.evaluation.run_files import main as evaluate_main
 from app.evaluation.tuning import Case, fit_fusion
-from app.evaluation.validation import carve_validation
+from app.evaluation.validation import carve_validation, describe_fit
 from app.recommend.fusion import FusionParams, fuse
 from app.recommend.items import Recommendation
 
@@ -139,6 +139,13 @@ def test_the_fit_keeps_adaptive_weights_only_when_they_win():
     assert params.meta["kept"] == "adaptive" and params.evidence_half > 0
     assert params.meta["validation_ndcg_adaptive"] > params.meta["validation_ndcg_global"] + 0.4
     assert params.meta["validation_ndcg"] == pytest.approx(1.0)  # every case finds its song first
+    # Each list alone finds half the songs: the fit's gain over the better one, case by case, is 0.5,
+    # and its standard error that of 20 ones and 20 zeros.
+    paired = params.meta["validation_paired"]
+    assert paired["against"] in ("collaborative", "knowledge")
+    assert paired["difference"] == pytest.approx(0.5)
+    assert paired["se"] == pytest.approx((10 / 39) ** 0.5 / 40**0.5, abs=1e-5)
+    assert "+0.50000 (SE 0.08006) over" in describe_fit(params)
     # Newcomers lean on knowledge, listeners with a history on collaborative.
     assert params.cold_weights["knowledge"] > params.cold_weights["collaborative"]
     assert params.weights["collaborative"] > params.weights["knowledge"]
@@ -147,6 +154,8 @@ def test_the_fit_keeps_adaptive_weights_only_when_they_win():
     flat = fit_fusion(warm, k=1)
     assert flat.meta["kept"] == "global" and flat.evidence_half == 0.0 and flat.cold_weights is None
     assert flat.weights["collaborative"] == 1.0 and flat.weights["knowledge"] < 1.0
+    # Its list is collaborative's: no gain over it, and none to be uncertain about.
+    assert flat.meta["validation_paired"] == {"against": "collaborative", "difference": 0.0, "se": 0.0}
 
 
 def test_the_fit_refuses_an_empty_validation_split():

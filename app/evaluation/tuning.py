@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..recommend.fusion import DIVERSE_TOP, FusionParams, diversify, evidence, fuse, list_features
 from ..recommend.items import Recommendation
 from ..recommend.registry import COMPONENTS
-from .metrics import ndcg
+from .metrics import ndcg, paired_difference
 
 WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 POPULARITY_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5)
@@ -103,13 +103,17 @@ class _Table:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.ideal > 0, (hits @ self.discount) / self.ideal, 0.0)
 
+    def each(self, weights: Sequence[float], popularity: float) -> NDArray[np.float64]:
+        """NDCG@k of each case for one set of weights for all."""
+        return self.per_case(
+            np.tile(np.asarray(weights, dtype=np.float32), (self.cases, 1)), np.full(self.cases, popularity)
+        )
+
     def ndcg(
         self, weights: Sequence[float], popularity: float, mask: NDArray[np.bool_] | None = None
     ) -> float:
         """Mean NDCG@k of one set of weights over the cases (those in mask, when given)."""
-        values = self.per_case(
-            np.tile(np.asarray(weights, dtype=np.float32), (self.cases, 1)), np.full(self.cases, popularity)
-        )
+        values = self.each(weights, popularity)
         values = values if mask is None else values[mask]
         return float(values.mean()) if len(values) else 0.0
 
@@ -218,19 +222,25 @@ def fit_fusion(cases: Sequence[Case], k: int = 10, names: Sequence[str] = tuple(
         "validation_ndcg_adaptive": round(found[best["adaptive"]][0], 5) if best["adaptive"] else None,
         "kept": "adaptive" if adaptive else "global",
         "by_setting": {f"{form} {m} {rk:g}": round(v[0], 5) for (form, m, rk), v in found.items()},
-        "validation_ndcg_single_lists": {
-            name: round(rrf.ndcg([float(n == name) for n in names], 0.0), 5) for name in names
-        },
     }
+    singles = {name: rrf.each([float(n == name) for n in names], 0.0) for name in names}
+    meta["validation_ndcg_single_lists"] = {name: round(float(v.mean()), 5) for name, v in singles.items()}
     per_artist, served = _fit_artist_cap(cases, params, k)
-    meta["validation_ndcg"] = round(served[per_artist], 5)
-    meta["validation_ndcg_by_artist_cap"] = {str(cap): round(value, 5) for cap, value in served.items()}
+    meta["validation_ndcg"] = round(float(np.mean(served[per_artist])), 5)
+    meta["validation_ndcg_by_artist_cap"] = {
+        str(cap): round(float(np.mean(v)), 5) for cap, v in served.items()
+    }
+    # The served fusion against the best single list, case by case: whether the fit's gain over
+    # that list is more than the validation split's noise. Reported, not acted on.
+    strongest = max(names, key=lambda name: (meta["validation_ndcg_single_lists"][name], name))
+    difference, se = paired_difference(served[per_artist], singles[strongest])
+    meta["validation_paired"] = {"against": strongest, "difference": round(difference, 5), "se": round(se, 5)}
     return params.with_(per_artist=per_artist, meta=meta)
 
 
-def served_ndcg(cases: Sequence[Case], params: FusionParams, k: int) -> float:
-    """Mean NDCG@k of the lists For you serves for the cases: fused, then capped per artist."""
-    total = 0.0
+def served_each(cases: Sequence[Case], params: FusionParams, k: int) -> list[float]:
+    """NDCG@k of the list For you serves for each case: fused, then capped per artist."""
+    values = []
     for case in cases:
         # Both lambdas are called before the loop moves on (fuse and diversify keep no reference).
         fused = fuse(case.lists, params, case.positives, lambda song: case.popularity.get(song, 0.0))  # noqa: B023
@@ -240,15 +250,19 @@ def served_ndcg(cases: Sequence[Case], params: FusionParams, k: int) -> float:
             params.per_artist,
             max(k, DIVERSE_TOP),
         )
-        total += ndcg([item.song_id for item in top], case.relevant, k)
-    return total / len(cases) if cases else 0.0
+        values.append(ndcg([item.song_id for item in top], case.relevant, k))
+    return values
 
 
-def _fit_artist_cap(cases: Sequence[Case], params: FusionParams, k: int) -> tuple[int, dict[int, float]]:
-    """(the cap that serves best on validation, {cap: NDCG}); the tighter unless a looser one clearly wins."""
-    served = {cap: served_ndcg(cases, params.with_(per_artist=cap), k) for cap in PER_ARTIST_GRID}
+def _fit_artist_cap(
+    cases: Sequence[Case], params: FusionParams, k: int
+) -> tuple[int, dict[int, list[float]]]:
+    """(the cap that serves best on validation, {cap: each case's NDCG}); the tighter unless a looser
+    one clearly wins."""
+    served = {cap: served_each(cases, params.with_(per_artist=cap), k) for cap in PER_ARTIST_GRID}
+    mean = {cap: float(np.mean(values)) if values else 0.0 for cap, values in served.items()}
     best = PER_ARTIST_GRID[0]
     for cap in PER_ARTIST_GRID[1:]:
-        if served[cap] > served[best] * (1 + CAP_MARGIN):
+        if mean[cap] > mean[best] * (1 + CAP_MARGIN):
             best = cap
     return best, served

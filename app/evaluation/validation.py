@@ -190,8 +190,14 @@ def tune_fusion(
 def describe_fit(params: FusionParams) -> str:
     """One line on a fit: what was chosen, and the validation scores it was chosen by."""
     meta = params.meta
+    paired = meta.get("validation_paired")
+    against = (
+        f"; {paired['difference']:+.5f} (SE {paired['se']:.5f}) over {paired['against']} alone, paired"
+        if paired
+        else ""
+    )
     return (
         f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
         f"evidence_half {params.evidence_half}; validation NDCG@{meta['k']} {meta['validation_ndcg']} "
-        f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']})"
+        f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']}){against}"
     )
