@@ -48,6 +48,7 @@ class Case:
     relevant: frozenset[int]  # validation songs
     popularity: dict[int, float]  # {song id: 0..1} for the candidates
     artists: dict[int, str] = field(default_factory=dict)  # {song id: artist} for the candidates
+    group: int | None = None  # the user the case replays: one user's cases stay together when split
 
 
 class _Table:
@@ -225,7 +226,7 @@ def fit_fusion(cases: Sequence[Case], k: int = 10, names: Sequence[str] = tuple(
     }
     singles = {name: rrf.each([float(n == name) for n in names], 0.0) for name in names}
     meta["validation_ndcg_single_lists"] = {name: round(float(v.mean()), 5) for name, v in singles.items()}
-    per_artist, served = _fit_artist_cap(cases, params, k)
+    per_artist, served = fit_artist_cap(cases, params, k)
     meta["validation_ndcg"] = round(float(np.mean(served[per_artist])), 5)
     meta["validation_ndcg_by_artist_cap"] = {
         str(cap): round(float(np.mean(v)), 5) for cap, v in served.items()
@@ -254,9 +255,7 @@ def served_each(cases: Sequence[Case], params: FusionParams, k: int) -> list[flo
     return values
 
 
-def _fit_artist_cap(
-    cases: Sequence[Case], params: FusionParams, k: int
-) -> tuple[int, dict[int, list[float]]]:
+def fit_artist_cap(cases: Sequence[Case], params: FusionParams, k: int) -> tuple[int, dict[int, list[float]]]:
     """(the cap that serves best on validation, {cap: each case's NDCG}); the tighter unless a looser
     one clearly wins."""
     served = {cap: served_each(cases, params.with_(per_artist=cap), k) for cap in PER_ARTIST_GRID}

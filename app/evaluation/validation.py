@@ -19,6 +19,7 @@ from ..recommend.items import UserContext, Vector
 from ..recommend.taste import taste_vector
 from ..vectors import VectorStore
 from .files import tags_from_log
+from .selection import fit_checked
 from .split import (
     Embedder,
     EvalUser,
@@ -30,7 +31,7 @@ from .split import (
     prepare,
     user_points,
 )
-from .tuning import NEWCOMER_POSITIVES, Case, fit_fusion
+from .tuning import NEWCOMER_POSITIVES, Case
 
 VALIDATION_SHARE = 0.2  # as the 80/20 test split: validation should look like the test it stands for
 MIN_POSITIVES = 5  # fewer, and a user could lose most of what their lists are built from
@@ -162,6 +163,7 @@ def _fold_cases(
                         user.held_out,
                         {s: popularity.get(s, 0.0) for s in candidates},
                         {s: items.infos[s].artist for s in candidates if s in items.infos},
+                        user.user_id,
                     )
                 )
                 bar.update(1)
@@ -181,9 +183,10 @@ def tune_fusion(
     vectors: ItemVectors | None = None,
     source: str = "",
 ) -> FusionParams:
-    """FusionParams fitted on a validation split of the training users; `source` is noted in meta."""
+    """FusionParams fitted on a validation split of the training users and checked on the cases each
+    half of the fit did not see (selection.fit_checked); `source` is noted in meta."""
     cases = validation_cases(users, items, store_factory, embedder, k, seed, progress, vectors)
-    params = fit_fusion(cases, k)
+    params = fit_checked(cases, k)
     return params.with_(meta={**params.meta, "source": source, "seed": seed})
 
 
@@ -196,8 +199,14 @@ def describe_fit(params: FusionParams) -> str:
         if paired
         else ""
     )
+    check = meta.get("out_of_fold")
+    unseen = (
+        f"; out of fold {check['difference']:+.5f} (SE {check['se']:.5f}) over {'/'.join(check['against'])}"
+        if check
+        else ""
+    )
     return (
         f"Fitted For you: {params.method} fusion, weights {params.weights}, popularity {params.popularity}, "
         f"evidence_half {params.evidence_half}; validation NDCG@{meta['k']} {meta['validation_ndcg']} "
-        f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']}){against}"
+        f"({meta['kept']} kept; equal RRF {meta['validation_ndcg_equal_rrf']}){against}{unseen}"
     )
