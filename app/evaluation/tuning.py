@@ -231,8 +231,8 @@ def fit_fusion(cases: Sequence[Case], k: int = 10, names: Sequence[str] = tuple(
     meta["validation_ndcg_by_artist_cap"] = {
         str(cap): round(float(np.mean(v)), 5) for cap, v in served.items()
     }
-    # The served fusion against the best single list, case by case: whether the fit's gain over
-    # that list is more than the validation split's noise. Reported, not acted on.
+    # The served fusion against the best single list, case by case, on the cases it was fitted on:
+    # it flatters the fusion, so it is reported; selection.py decides on cases the fit did not see.
     strongest = max(names, key=lambda name: (meta["validation_ndcg_single_lists"][name], name))
     difference, se = paired_difference(served[per_artist], singles[strongest])
     meta["validation_paired"] = {"against": strongest, "difference": round(difference, 5), "se": round(se, 5)}
