@@ -19,7 +19,7 @@ from typing import Any
 from ..recommend.fusion import FusionParams
 from ..recommend.registry import COMPONENTS
 from .metrics import paired_difference
-from .tuning import Case, fit_artist_cap, fit_fusion, served_each
+from .tuning import Case, cap_scores, fit_artist_cap, fit_fusion, served_each
 
 HALVES = 2
 SPLIT_SEED = 0  # which users land in which half; fixed, so a fit is repeatable
@@ -47,13 +47,11 @@ def fit_checked(cases: Sequence[Case], k: int = 10, names: Sequence[str] = tuple
     strongest = str(fused.meta["validation_paired"]["against"])
     single = single_list(strongest, fused.weights)
     per_artist, served = fit_artist_cap(cases, single, k)
-    by_cap = {str(cap): round(sum(values) / len(values), 5) for cap, values in served.items()}
     meta = {
         **fused.meta,
         "kept": f"single list: {strongest}",
         "fused": {"weights": fused.weights, "validation_ndcg": fused.meta["validation_ndcg"]},
-        "validation_ndcg": by_cap[str(per_artist)],
-        "validation_ndcg_by_artist_cap": by_cap,
+        **cap_scores(per_artist, served),
         "out_of_fold": check,
     }
     return single.with_(per_artist=per_artist, meta=meta)

@@ -227,10 +227,7 @@ def fit_fusion(cases: Sequence[Case], k: int = 10, names: Sequence[str] = tuple(
     singles = {name: rrf.each([float(n == name) for n in names], 0.0) for name in names}
     meta["validation_ndcg_single_lists"] = {name: round(float(v.mean()), 5) for name, v in singles.items()}
     per_artist, served = fit_artist_cap(cases, params, k)
-    meta["validation_ndcg"] = round(float(np.mean(served[per_artist])), 5)
-    meta["validation_ndcg_by_artist_cap"] = {
-        str(cap): round(float(np.mean(v)), 5) for cap, v in served.items()
-    }
+    meta.update(cap_scores(per_artist, served))
     # The served fusion against the best single list, case by case, on the cases it was fitted on:
     # it flatters the fusion, so it is reported; selection.py decides on cases the fit did not see.
     strongest = max(names, key=lambda name: (meta["validation_ndcg_single_lists"][name], name))
@@ -253,6 +250,12 @@ def served_each(cases: Sequence[Case], params: FusionParams, k: int) -> list[flo
         )
         values.append(ndcg([item.song_id for item in top], case.relevant, k))
     return values
+
+
+def cap_scores(per_artist: int, served: dict[int, list[float]]) -> dict[str, Any]:
+    """meta's validation_ndcg (the chosen cap's) and validation_ndcg_by_artist_cap, from fit_artist_cap."""
+    by_cap = {str(cap): round(float(np.mean(values)), 5) for cap, values in served.items()}
+    return {"validation_ndcg": by_cap[str(per_artist)], "validation_ndcg_by_artist_cap": by_cap}
 
 
 def fit_artist_cap(cases: Sequence[Case], params: FusionParams, k: int) -> tuple[int, dict[int, list[float]]]:
